@@ -1,0 +1,51 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install install-dev migrate demo messages
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
+
+migrate: install
+	DEBUG=true $(PY) manage.py migrate --no-input
+
+demo: migrate
+	DEBUG=true $(PY) manage.py load_demo_data
+
+# Web (ASGI: HTTP + websockets), Celery worker and beat together under honcho.
+run: demo
+	@DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py print_welcome
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+test: install-dev
+	$(VENV)/bin/ruff check .
+	ATHENA_TESTING=true $(PY) manage.py makemigrations --check --dry-run
+	ATHENA_TESTING=true $(PY) manage.py check
+	ATHENA_TESTING=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,68 @@
+"""Demo users, fixed because our own checks sign in with them. Safe to run again."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import Customer
+from apps.accounts.services import customer_register
+from apps.core import roles
+from apps.core.fsm import apply_transition
+from apps.core.models import User
+
+DEMO_CUSTOMERS = [
+    # email, full name, CPF (valid check digits, fictitious people)
+    ("maria@athena.example", "Maria Silva", "52998224725"),
+    ("joao@athena.example", "Joao Souza", "11144477735"),
+]
+DEMO_STAFF = [
+    ("operator@athena.example", "Olivia Operator", roles.OPERATOR),
+    ("compliance@athena.example", "Carlos Compliance", roles.COMPLIANCE_OFFICER),
+    ("admin@athena.example", "Ana Admin", roles.ADMIN),
+]
+DEMO_PASSWORDS = {
+    "maria@athena.example": "Maria#Athena2026",
+    "joao@athena.example": "Joao#Athena2026",
+    "operator@athena.example": "Operator#Athena2026",
+    "compliance@athena.example": "Compliance#Athena2026",
+    "admin@athena.example": "Admin#Athena2026",
+}
+
+
+def _user(email: str, full_name: str, *, staff: bool = False, superuser: bool = False) -> User:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "username": email.split("@")[0],
+            "full_name": full_name,
+            "is_staff": staff,
+            "is_superuser": superuser,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORDS[email])
+        user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create the demo customers and one staff user per role (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        for email, name, cpf in DEMO_CUSTOMERS:
+            user = _user(email, name)
+            user.groups.add(Group.objects.get_or_create(name=roles.CUSTOMER)[0])
+            if not Customer.objects.filter(user=user).exists():
+                customer = customer_register(user=user, full_name=name, tax_id=cpf)
+                apply_transition(customer, "activate", by="demo", reason="demo data")
+        for email, name, role in DEMO_STAFF:
+            user = _user(email, name, staff=True, superuser=(role == roles.ADMIN))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))

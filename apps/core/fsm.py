@@ -1,0 +1,81 @@
+"""Base for transaction-like models driven by django-fsm-2.
+
+Subclasses declare `state = FSMField(..., protected=True)` and transitions whose methods take
+keyword arguments `by` (the acting user, or a system label such as "spi") and `reason`.
+`apply_transition` is the one way services fire them: it checks the transition is allowed,
+runs it, saves with optimistic concurrency (ConcurrentTransitionMixin) and the change reason
+goes to history; the `post_transition` receiver logs who did it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.dispatch import receiver
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, can_proceed
+from django_fsm.signals import post_transition
+
+from apps.core.errors import Conflict
+from apps.core.models import StateTransitionLog, TimeStampedModel, tracked_history
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "Invalid state transition"
+
+
+class FSMModel(ConcurrentTransitionMixin, TimeStampedModel):
+    history = tracked_history()
+
+    class Meta:
+        abstract = True
+
+
+def apply_transition(
+    instance: models.Model, name: str, *, by: Any = None, reason: str = "", **kwargs: Any
+) -> models.Model:
+    method = getattr(instance, name)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            f"Cannot {name} a {instance._meta.verbose_name} in state {instance.state}."
+        )
+    method(by=by, reason=reason, **kwargs)
+    instance._change_reason = f"{name}: {reason}" if reason else name
+    try:
+        instance.save()
+    except ConcurrentTransition as exc:
+        raise InvalidTransition(
+            f"The {instance._meta.verbose_name} changed meanwhile; reload and try again."
+        ) from exc
+    return instance
+
+
+def _actor_fields(by: Any) -> dict:
+    if by is None:
+        return {"actor": None, "actor_label": "system"}
+    if isinstance(by, str):
+        return {"actor": None, "actor_label": by}
+    if getattr(by, "is_authenticated", False):
+        return {"actor": by, "actor_label": str(by)}
+    return {"actor": None, "actor_label": str(by)}
+
+
+@receiver(post_transition)
+def log_transition(sender, instance, name, source, target, **kwargs) -> None:
+    method_kwargs = kwargs.get("method_kwargs") or {}
+    StateTransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+        object_id=str(instance.pk),
+        transition=name,
+        source_state=str(source),
+        target_state=str(target),
+        reason=str(method_kwargs.get("reason", ""))[:2000],
+        **_actor_fields(method_kwargs.get("by")),
+    )
+
+
+def transitions_of(instance: models.Model):
+    ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+    return StateTransitionLog.objects.filter(content_type=ct, object_id=str(instance.pk))

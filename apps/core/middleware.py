@@ -1,0 +1,78 @@
+"""Request id propagation and the API's error shape for errors raised outside DRF."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+from apps.core.errors import PROBLEM_CONTENT_TYPE, problem_response
+from apps.core.logging import bind_request_id, unbind_request_id
+
+logger = logging.getLogger("athena.request")
+
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Takes X-Request-ID from the gateway (or makes one) and echoes it in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = bind_request_id(request_id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            return response
+        finally:
+            unbind_request_id(token)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class ApiErrorMiddleware:
+    """Under /api/, errors that never reached DRF (unknown route, CSRF, 500) get the
+    problem+json shape too, so integrators parse one error format."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _is_api(request) or response.status_code < 400:
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith(PROBLEM_CONTENT_TYPE):
+            return response
+        if content_type.startswith("application/json"):
+            try:
+                body = json.loads(response.content)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and {"type", "title", "status"} <= body.keys():
+                return response
+        code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden"}.get(
+            response.status_code, "error" if response.status_code < 500 else "server_error"
+        )
+        detail = {
+            404: "No such resource.",
+            405: f"Method {request.method} is not allowed here.",
+            403: "Forbidden.",
+        }.get(response.status_code, "The request could not be processed.")
+        return problem_response(response.status_code, code=code, detail=detail)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not _is_api(request):
+            return None
+        logger.exception("unhandled error on %s", request.path)
+        return problem_response(500, code="server_error", detail="Internal error; it was logged.")

@@ -1,0 +1,166 @@
+"""Shared kernel tables: users, the audit log, idempotency records, the outbox, FSM logs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def tracked_history(**options) -> HistoricalRecords:
+    """The one line that puts a domain model under django-simple-history.
+
+    `history = tracked_history()` on a model records every change with the acting user
+    (HistoryRequestMiddleware) and a change reason as text.
+    """
+    options.setdefault("inherit", True)
+    options.setdefault("cascade_delete_history", False)
+    return HistoricalRecords(**options)
+
+
+class User(AbstractUser):
+    """A person who signs in: a customer (allauth) or a staff member (Keycloak OIDC).
+
+    Login is by email; `username` stays because OIDC and the admin need a stable handle.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    history = tracked_history(excluded_fields=["password", "last_login"])
+
+    REQUIRED_FIELDS = ["email"]
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.email
+
+    def __str__(self) -> str:
+        return self.email or self.username
+
+
+class AuditEvent(models.Model):
+    """Append-only log of security events. A trigger refuses UPDATE and DELETE."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("login")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        LOGOUT = "logout", _("logout")
+        MFA_CHANGED = "mfa_changed", _("MFA change")
+        ADMIN_ACTION = "admin_action", _("admin action")
+        PERMISSION_DENIED = "permission_denied", _("permission denied")
+        DATA_EXPORT = "data_export", _("data export")
+        SIGNUP = "signup", _("sign-up")
+        PASSWORD_CHANGED = "password_changed", _("password change")
+        BUSINESS = "business", _("business event")
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_label}"
+
+
+class IdempotencyRecord(models.Model):
+    """One write request identified by (scope, key): its fingerprint and its stored response."""
+
+    scope = models.CharField(max_length=128)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect written in the same transaction as the change that causes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    topic = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["available_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(processed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.id}"
+
+
+class StateTransitionLog(models.Model):
+    """Each FSM transition of any model, with who made it. Written by a signal receiver."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    transition = models.CharField(max_length=64)
+    source_state = models.CharField(max_length=64)
+    target_state = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.source_state} -> {self.target_state}"

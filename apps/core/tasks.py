@@ -1,0 +1,27 @@
+"""Celery entry points of the shared kernel: thin wrappers over services."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from apps.core import idempotency, outbox
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def drain_outbox_task() -> int:
+    return outbox.drain_all()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_idempotency_records_task() -> int:
+    return idempotency.purge_expired(older_than=timezone.now() - settings.IDEMPOTENCY_KEY_TTL)
+
+
+@shared_task(acks_late=True)
+def ping(nonce: str) -> dict:
+    """Round-trip probe used by readiness checks and integration tests."""
+    return {"nonce": nonce, "worker": socket.gethostname()}
