@@ -2,8 +2,32 @@
 
 from django.urls import path
 
+from apps.accounts import api as accounts_api
+from apps.accounts import statement_api
 from apps.core import api as core_api
 
 urlpatterns = [
     path("me", core_api.MeApi.as_view(), name="api-me"),
+    path("accounts", accounts_api.AccountListApi.as_view(), name="api-accounts"),
+    path("transfers", accounts_api.TransferCreateApi.as_view(), name="api-transfers"),
+    path(
+        "accounts/<int:account_id>/statement",
+        statement_api.StatementApi.as_view(),
+        name="api-account-statement",
+    ),
+    path(
+        "accounts/<int:account_id>/statement.csv",
+        statement_api.StatementCsvApi.as_view(),
+        name="api-account-statement-csv",
+    ),
+    path(
+        "accounts/<int:account_id>/statement.pdf",
+        statement_api.StatementPdfApi.as_view(),
+        name="api-account-statement-pdf",
+    ),
+    path(
+        "accounts/<int:account_id>/statement.ofx",
+        statement_api.StatementOfxApi.as_view(),
+        name="api-account-statement-ofx",
+    ),
 ]

@@ -14,6 +14,12 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "drain-outbox": {"task": "apps.core.tasks.drain_outbox_task", "schedule": 2.0},
+    "advance-balance-checkpoints": {
+        "task": "apps.accounts.tasks.advance_checkpoints_task",
+        "schedule": 2.0,
+    },
+    "expire-holds": {"task": "apps.accounts.tasks.expire_holds_task", "schedule": 60.0},
+    "reconcile-ledger": {"task": "apps.accounts.tasks.reconcile_ledger_task", "schedule": 3600.0},
     "purge-idempotency-records": {
         "task": "apps.core.tasks.purge_idempotency_records_task",
         "schedule": 3600.0,

@@ -2,8 +2,32 @@
 
 from django.urls import path
 
+from apps.accounts import statement_views
 from apps.accounts import views as accounts_views
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("statement/<int:account_id>/", statement_views.statement, name="statement"),
+    path(
+        "statement/<int:account_id>/lines/",
+        statement_views.statement_lines,
+        name="statement_lines",
+    ),
+]
+
+# Dashboard partials and the book transfer (apps.accounts.views).
+urlpatterns += [
+    path("dashboard/accounts/", accounts_views.dashboard_accounts, name="dashboard_accounts"),
+    path("dashboard/activity/", accounts_views.dashboard_activity, name="dashboard_activity"),
+    path("transfer/", accounts_views.transfer, name="transfer"),
+    path(
+        "transfer/<uuid:token>/confirm/",
+        accounts_views.transfer_confirm,
+        name="transfer_confirm",
+    ),
+    path(
+        "transfer/<uuid:token>/receipt/",
+        accounts_views.transfer_receipt,
+        name="transfer_receipt",
+    ),
 ]

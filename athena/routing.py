@@ -1,3 +1,9 @@
 """Websocket routes of every app, gathered in one place."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from apps.accounts.consumers import BalanceConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/balances/", BalanceConsumer.as_asgi(), name="ws_balances"),
+]

@@ -7,6 +7,7 @@ OIDC_* values; the process refuses to start on a development secret.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,9 +123,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Athena Pay runs on PostgreSQL only.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# SSD-era planner costs for our sessions (PostgreSQL's default 4.0 assumes spinning disks
+# and steers statement pages onto the primary key instead of the per-account index).
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c random_page_cost=1.1")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # the service is the transaction boundary
+# One test database per test process, so parallel runs on one server never clobber each other.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
-    "TEST_DATABASE_NAME", default="test_athena"
+    "TEST_DATABASE_NAME", default=f"test_athena_{os.getpid()}"
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -153,10 +159,14 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
+    _control_dir = VAR_DIR / "celery" / "control"
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="django-db")
@@ -168,6 +178,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "America/Sao_Paulo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_RESULT_EXTENDED = True
+# Tests run tasks in-process unless a test starts a real worker (tests/test_integration_*).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Auth: allauth for customers, OIDC (Keycloak) for staff. ---
 AUTH_USER_MODEL = "core.User"
@@ -201,6 +214,8 @@ ACCOUNT_SIGNUP_FORM_CLASS = "apps.accounts.forms.CustomerSignupForm"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Athena Pay] "
+# Pages and emails name the customer, not the username allauth derives from the email.
+ACCOUNT_USER_DISPLAY = "apps.accounts.views.user_display"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Athena Pay"
@@ -231,13 +246,22 @@ OIDC_STORE_ID_TOKEN = True
 OIDC_CREATE_USER = True
 # Claim holding Keycloak realm roles, as a dotted path into the ID token / userinfo.
 OIDC_ROLES_CLAIM = env("OIDC_ROLES_CLAIM", default="realm_access.roles")
-LOGIN_REDIRECT_URL_FAILURE = "/"
+# Bearer JWTs must name this audience when set (a Keycloak "audience" mapper adds it).
+OIDC_API_AUDIENCE = env("OIDC_API_AUDIENCE", default="")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)  # seconds per call to Keycloak
+# Staff land in the admin (the portal keeps LOGIN_REDIRECT_URL); failures go back to the
+# admin login page with a message.
+OIDC_CALLBACK_CLASS = "apps.core.oidc.StaffOIDCCallbackView"
+OIDC_STAFF_LOGIN_REDIRECT_URL = "admin:index"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/"
 
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Bearer first: its WWW-Authenticate header makes "not authenticated" a 401.
         "apps.core.oidc.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -248,7 +272,7 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER_RATE", default="6000/min"),
         "ip": env("THROTTLE_IP_RATE", default="12000/min"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AthenaAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -279,6 +303,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -322,8 +347,9 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "timestamp": "time",  # ISO 8601 in UTC
+            "rename_fields": {"levelname": "level", "name": "logger"},
         }
     },
     "handlers": {
@@ -344,3 +370,55 @@ LOGGING = {
 # --- Athena domain settings ---
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+
+# --- operations ---
+# Seconds /readyz waits for its probes (database, cache, broker) before answering 503.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3.0)
+# Celery workers and beat log through LOGGING above (JSON lines on stdout, like web) instead
+# of replacing the root handler with Celery's plain-text one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- pix ---
+# Keys and the DICT (apps/pix). The rules and their sources (the DICT API 1.8.0, BACEN's
+# bacen/pix-dict-api, and the Manual Operacional do DICT) are in apps/pix/adapters/dict.py.
+# "simulator" (default): the national directory simulated in our database
+# (apps.pix.adapters.dict.DictSimulator); "http": the production client (XML over mTLS).
+PIX_DICT_CLIENT = env("PIX_DICT_CLIENT", default="simulator")
+PIX_DICT_URL = env("PIX_DICT_URL", default="https://dict-h.pi.rsfn.net.br:16522/api/v1/")
+PIX_DICT_CLIENT_CERT = env("PIX_DICT_CLIENT_CERT", default="")  # mTLS certificate (PEM)
+PIX_DICT_CLIENT_KEY = env("PIX_DICT_CLIENT_KEY", default="")  # its private key (PEM)
+PIX_DICT_CA_BUNDLE = env("PIX_DICT_CA_BUNDLE", default="")  # RSFN CA chain
+PIX_DICT_TIMEOUT = env.float("PIX_DICT_TIMEOUT", default=5.0)
+PIX_PARTICIPANT_NAME = env("PIX_PARTICIPANT_NAME", default="Athena Pay")
+# Keys per account (Regulamento Pix, Resolução BCB nº 1/2020): 5 for a natural person's
+# account, 20 for a company's.
+PIX_MAX_KEYS_PERSON = env.int("PIX_MAX_KEYS_PERSON", default=5)
+PIX_MAX_KEYS_COMPANY = env.int("PIX_MAX_KEYS_COMPANY", default=20)
+# Possession proof of PHONE/EMAIL keys: a 6-digit code, stored hashed, 10 minutes, 5 tries.
+PIX_OWNERSHIP_CODE_TTL = timedelta(minutes=env.int("PIX_OWNERSHIP_CODE_TTL_MINUTES", default=10))
+PIX_OWNERSHIP_CODE_MAX_ATTEMPTS = env.int("PIX_OWNERSHIP_CODE_MAX_ATTEMPTS", default=5)
+PIX_SMS_BACKEND = env(
+    "PIX_SMS_BACKEND",
+    default=(
+        "apps.pix.adapters.LocmemSmsBackend" if TESTING else "apps.pix.adapters.ConsoleSmsBackend"
+    ),
+)
+# Claims (Manual Operacional do DICT): the donor PSP has 7 days (ResolutionPeriodEnd) to
+# confirm or cancel. Portability left unanswered is cancelled by the donor at the deadline
+# (DEFAULT_OPERATION); an ownership claim left unanswered is confirmed by the donor at the
+# deadline, and the claimer may complete it once CompletionPeriodEnd, 30 days after the
+# claim opened, has passed (at once if the holder gave the key up himself).
+PIX_CLAIM_RESOLUTION_PERIOD = timedelta(days=env.int("PIX_CLAIM_RESOLUTION_DAYS", default=7))
+PIX_OWNERSHIP_CLAIM_COMPLETION_PERIOD = timedelta(
+    days=env.int("PIX_OWNERSHIP_CLAIM_COMPLETION_DAYS", default=30)
+)
+# Anti-scan token buckets of getEntry (ENTRIES_READ_USER_ANTISCAN for EMAIL/PHONE keys and
+# ENTRIES_READ_USER_ANTISCAN_V2 for CPF/CNPJ/EVP, API DICT 1.8.0): per end user, 100
+# tokens for a natural person, 1.000 for a company, refilled 2 per minute; a key found
+# costs 1, a key not found 20, a payment sent gives 1 back.
+PIX_DICT_BUCKET_PERSON = env.int("PIX_DICT_BUCKET_PERSON", default=100)
+PIX_DICT_BUCKET_COMPANY = env.int("PIX_DICT_BUCKET_COMPANY", default=1000)
+PIX_DICT_BUCKET_REFILL_PER_MINUTE = env.float("PIX_DICT_BUCKET_REFILL_PER_MINUTE", default=2.0)
+PIX_DICT_LOOKUP_COST_FOUND = env.int("PIX_DICT_LOOKUP_COST_FOUND", default=1)
+PIX_DICT_LOOKUP_COST_NOT_FOUND = env.int("PIX_DICT_LOOKUP_COST_NOT_FOUND", default=20)
+PIX_DICT_PAYMENT_SENT_CREDIT = env.int("PIX_DICT_PAYMENT_SENT_CREDIT", default=1)

@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.accounts"
     label = "accounts"
+    verbose_name = "Accounts and ledger"
+
+    def ready(self) -> None:
+        from apps.accounts import handlers  # noqa: F401  (outbox handlers)
+
+        post_migrate.connect(_ensure_internal_accounts, sender=self, dispatch_uid="athena_internal")
+
+
+def _ensure_internal_accounts(sender, **kwargs) -> None:
+    from apps.accounts.services import ensure_internal_accounts
+
+    ensure_internal_accounts()

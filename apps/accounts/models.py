@@ -1,14 +1,16 @@
-"""Customers (people and companies) and, from the ledger work on, their payment accounts."""
+"""Customers (people and companies), their payment accounts and the double-entry ledger."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from apps.core.crypto import EncryptedTextField
 from apps.core.fsm import FSMModel
+from apps.core.models import tracked_history
 
 
 class Customer(FSMModel):
@@ -36,6 +38,7 @@ class Customer(FSMModel):
     )
     state = FSMField(default=State.PENDING, choices=State.choices, protected=True)
     state_reason = models.TextField(blank=True)
+    history = tracked_history()
 
     class Meta:
         constraints = [
@@ -44,6 +47,7 @@ class Customer(FSMModel):
                 name="customer_kyc_level_range",
             ),
         ]
+        permissions = [("view_full_tax_id", "Can see full CPF/CNPJ")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -65,3 +69,401 @@ class Customer(FSMModel):
     )
     def close(self, *, by=None, reason: str = "") -> None:
         self.state_reason = reason
+
+
+class AccountQuerySet(models.QuerySet):
+    def with_balances(self) -> AccountQuerySet:
+        """Annotate `shard_total`, so `total_balance` needs no query per account."""
+        shards = (
+            BalanceShard.objects.filter(account=models.OuterRef("pk"))
+            .order_by()
+            .values("account")
+            .annotate(total=models.Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            shard_total=Coalesce(models.Subquery(shards), 0, output_field=models.BigIntegerField())
+        )
+
+
+class Account(FSMModel):
+    """A ledger account: a customer's payment account, or an internal account standing for
+    the outside world (reserves at BACEN, boleto clearing, fee revenue, ...).
+
+    The cached balance is `balance` (this row) plus the account's `BalanceShard`s, moved
+    only by the ledger service (`apps.accounts.ledger`) in the transaction of its postings.
+    Credits land in shards so that a hot account does not serialize its payers; debits fold
+    the shards into the row under its lock before they check. See ledger.py.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("customer payment account")
+        INTERNAL = "internal", _("internal ledger account")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        BLOCKED_DEBIT = "blocked_debit", _("blocked for debit")
+        BLOCKED = "blocked", _("blocked")
+        CLOSED = "closed", _("closed")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
+    code = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    branch = models.CharField(max_length=4, default="0001")
+    number = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    balance = models.BigIntegerField(default=0, editable=False)
+    held = models.BigIntegerField(default=0, editable=False)
+    overdraft_limit = models.BigIntegerField(default=0)
+    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
+    state_reason = models.TextField(blank=True)
+    # Balance and holds change on every movement: the postings are their history, so
+    # simple-history tracks the account's attributes and state only.
+    history = tracked_history(excluded_fields=["balance", "held"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="internal")
+                | models.Q(balance__gte=models.F("held") - models.F("overdraft_limit")),
+                name="account_balance_within_overdraft",
+            ),
+            models.CheckConstraint(condition=models.Q(held__gte=0), name="account_held_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(overdraft_limit__gte=0), name="account_overdraft_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="internal", code__isnull=False, customer__isnull=True)
+                    | models.Q(kind="customer", customer__isnull=False, number__isnull=False)
+                ),
+                name="account_kind_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.INTERNAL:
+            return f"[{self.code}] {self.name}"
+        return f"{self.branch}/{self.number} {self.name}"
+
+    objects = AccountQuerySet.as_manager()
+
+    @property
+    def total_balance(self) -> int:
+        """Row plus shards: the account's balance. Annotate with `with_balances()` in lists."""
+        shard_total = getattr(self, "shard_total", None)
+        if shard_total is None:
+            shard_total = self.shards.aggregate(total=models.Sum("amount"))["total"] or 0
+        return self.balance + shard_total
+
+    @property
+    def available_balance(self) -> int:
+        return self.total_balance - self.held
+
+    @transition(field=state, source=[State.ACTIVE], target=State.BLOCKED_DEBIT)
+    def block_debit(self, *, by=None, reason: str = "") -> None:
+        self.state_reason = reason
+
+    @transition(field=state, source=[State.ACTIVE, State.BLOCKED_DEBIT], target=State.BLOCKED)
+    def block(self, *, by=None, reason: str = "") -> None:
+        self.state_reason = reason
+
+    @transition(field=state, source=[State.BLOCKED_DEBIT, State.BLOCKED], target=State.ACTIVE)
+    def unblock(self, *, by=None, reason: str = "") -> None:
+        self.state_reason = reason
+
+    @transition(
+        field=state,
+        source=[State.ACTIVE, State.BLOCKED_DEBIT, State.BLOCKED],
+        target=State.CLOSED,
+        conditions=[lambda account: account.total_balance == 0 and account.held == 0],
+    )
+    def close(self, *, by=None, reason: str = "") -> None:
+        self.state_reason = reason
+
+
+class BalanceShard(models.Model):
+    """Part of an account's balance. Credits (and every movement of internal accounts) add
+    to one of 16 shards picked at random, so concurrent payers into one merchant, or every
+    Pix crossing the reserves account, do not serialize on one row. A debit on a customer
+    account folds the shards back into the account row under its lock, then checks.
+    The balance of an account is `Account.balance` + the sum of its shards."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="shards")
+    shard = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "shard"], name="balance_shard_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}#{self.shard}"
+
+
+class BalanceCheckpoint(models.Model):
+    """An account's balance over all its postings up to `upto_posting_id`, written only once
+    no transaction that could still add a posting at or below that id is running
+    (`StatementWatermark`). Statements start from the nearest checkpoint, so a page costs the
+    same for an account with 10^3 or 10^6 postings."""
+
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    upto_posting_id = models.BigIntegerField()
+    balance = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "upto_posting_id"], name="balance_checkpoint_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}@{self.upto_posting_id}: {self.balance}"
+
+
+class StatementWatermark(models.Model):
+    """One row: postings with id <= final_upto are final (no transaction can add below it).
+
+    pending_upto/pending_xmax: the last posting id handed out when the previous checkpoint
+    run looked, and the xmax of its snapshot; once every transaction below that xmax has
+    ended, pending_upto becomes final."""
+
+    final_upto = models.BigIntegerField(default=0)
+    pending_upto = models.BigIntegerField(null=True)
+    pending_xmax = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"final up to posting {self.final_upto}"
+
+
+class JournalEntry(models.Model):
+    """One movement of money: two or more postings summing to zero. Immutable."""
+
+    kind = models.CharField(max_length=40)
+    description = models.CharField(max_length=200, blank=True)
+    reference_type = models.CharField(max_length=60, blank=True)
+    reference_id = models.CharField(max_length=64, blank=True)
+    # At most one reversal per entry: a partial unique index (below), which skips the NULLs
+    # of the many entries that reverse nothing.
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    # No database FK: a FK check takes a KEY SHARE lock on the user row, and one integrator
+    # posting from many connections would pile MultiXacts on it. Users are never deleted.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+        indexes = [models.Index(fields=["reference_type", "reference_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=models.Q(reverses__isnull=False),
+                name="one_reversal_per_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}"
+
+
+class Posting(models.Model):
+    """One leg of an entry: a signed amount on one account (positive raises its balance).
+
+    Running balances for statements come from `BalanceCheckpoint`s plus the postings after
+    them (see statements.py), not from a column here: a credit into a hot account lands in a
+    shard without locking the account, so no single "balance after" exists at insert time.
+    """
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    # No database FK to the account: its check would KEY SHARE-lock the account row on every
+    # posting, which is exactly the per-entry lock hot internal accounts must not take. The
+    # posting function resolves every account before it posts, and a trigger forbids
+    # deleting accounts, so the reference cannot dangle. The composite indexes cover lookups.
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,
+        related_name="postings",
+        db_constraint=False,
+        db_index=False,
+    )
+    amount = models.BigIntegerField()
+    # Copies of the entry's kind and time, so statements filter without a join.
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-id"], name="posting_account_id_idx"),
+            models.Index(fields=["account", "created_at"], name="posting_account_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="posting_amount_nonzero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount}"
+
+
+class Hold(FSMModel):
+    """Money set aside on a customer account (card authorization, cautionary block).
+
+    A hold lowers the available balance, not the balance; capture turns it into postings.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        CAPTURED = "captured", _("captured")
+        RELEASED = "released", _("released")
+        EXPIRED = "expired", _("expired")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    captured_amount = models.BigIntegerField(default=0)
+    reason = models.CharField(max_length=200)
+    reference_type = models.CharField(max_length=60, blank=True)
+    reference_id = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    capture_entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
+    history = tracked_history()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="hold_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk} on {self.account_id}: {self.amount}"
+
+    @transition(field=state, source=State.ACTIVE, target=State.CAPTURED)
+    def capture(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.ACTIVE, target=State.RELEASED)
+    def release(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.ACTIVE, target=State.EXPIRED)
+    def expire(self, *, by=None, reason: str = "") -> None:
+        pass
+
+
+class ReversalRequest(FSMModel):
+    """An operator's request to reverse an entry; above the four-eyes threshold a second
+    operator must approve it before the reversal is posted."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending approval")
+        EXECUTED = "executed", _("executed")
+        REJECTED = "rejected", _("rejected")
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text=_("Sum of the entry's positive legs, in centavos"))
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(default=State.PENDING, choices=State.choices, protected=True)
+    history = tracked_history()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(state__in=["pending", "executed"]),
+                name="one_open_reversal_per_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reversal of #{self.entry_id} ({self.get_state_display()})"
+
+    @transition(field=state, source=State.PENDING, target=State.EXECUTED)
+    def execute(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.PENDING, target=State.REJECTED)
+    def reject(self, *, by=None, reason: str = "") -> None:
+        pass
+
+
+class ReconciliationRun(models.Model):
+    """One proof that cached balances equal derived ones and that all postings sum to zero."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    accounts_checked = models.PositiveIntegerField()
+    postings_checked = models.BigIntegerField()
+    postings_total = models.BigIntegerField(help_text=_("Sum of all postings (must be 0)"))
+    mismatches = models.JSONField(default=list)
+    unbalanced_entries = models.JSONField(default=list)
+    ok = models.BooleanField()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'MISMATCH'}"
+
+
+class LedgerAlert(FSMModel):
+    """Something operators must look at: a reconciliation difference, for one."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        RESOLVED = "resolved", _("resolved")
+
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    detail = models.JSONField(default=dict)
+    run = models.ForeignKey(
+        ReconciliationRun, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    history = tracked_history()
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:60]}"
+
+    @transition(field=state, source=State.OPEN, target=State.ACKNOWLEDGED)
+    def acknowledge(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=[State.OPEN, State.ACKNOWLEDGED], target=State.RESOLVED)
+    def resolve(self, *, by=None, reason: str = "") -> None:
+        pass

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import psycopg
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from stdnum import luhn
 
+from apps.accounts import ledger
+from apps.accounts.ledger import Leg
 from apps.core.crypto import keyed_hash
 from apps.core.documents import normalize_tax_id, tax_id_kind
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.fsm import apply_transition
 from apps.core.models import User
 
-from .models import Customer
+from .models import Account, Customer, Hold, JournalEntry, ReversalRequest
 
 
 def tax_id_lookup_hash(tax_id: str) -> str:
@@ -47,3 +53,320 @@ def customer_register(*, user: User, full_name: str, tax_id: str) -> Customer:
 
 def customer_tax_id_taken(tax_id: str) -> bool:
     return Customer.objects.filter(tax_id_hash=tax_id_lookup_hash(tax_id)).exists()
+
+
+# --- Payment accounts -----------------------------------------------------------------
+
+
+def _next_account_number() -> str:
+    """Eight digits from a sequence plus a Luhn check digit: "00100001" -> "001000014"."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('athena_account_number_seq')")
+        base = f"{cursor.fetchone()[0]:08d}"
+    return base + luhn.calc_check_digit(base)
+
+
+@transaction.atomic
+def account_open(*, customer: Customer, name: str = "", overdraft_limit: int = 0) -> Account:
+    if customer.state == Customer.State.CLOSED:
+        raise Conflict("A closed customer cannot open accounts.")
+    return Account.objects.create(
+        kind=Account.Kind.CUSTOMER,
+        customer=customer,
+        name=name or customer.full_name,
+        number=_next_account_number(),
+        overdraft_limit=overdraft_limit,
+    )
+
+
+@transaction.atomic
+def account_close(*, account_id: int, actor=None, reason: str = "") -> Account:
+    """Close an account whose balance and holds are zero (shards folded under the lock)."""
+    if not Account.objects.filter(pk=account_id, kind=Account.Kind.CUSTOMER).exists():
+        raise NotFound("Account not found.")
+    with connection.cursor() as cursor:
+        _fold_shards(cursor, account_id)
+    account = Account.objects.get(pk=account_id)
+    if account.total_balance != 0 or account.held != 0:
+        raise Conflict("Only an account with zero balance and no holds can be closed.")
+    return apply_transition(account, "close", by=actor, reason=reason)
+
+
+def ensure_internal_accounts() -> None:
+    """Create the internal ledger accounts if missing (migration 0005 and post_migrate, so a
+    test database flushed between tests gets them back)."""
+    from apps.accounts.migrations import INTERNAL_ACCOUNTS
+
+    for code, name in INTERNAL_ACCOUNTS:
+        Account.objects.get_or_create(
+            code=code, defaults={"kind": Account.Kind.INTERNAL, "name": name}
+        )
+
+
+def internal_account(code: str) -> Account:
+    return Account.objects.get(kind=Account.Kind.INTERNAL, code=code)
+
+
+# --- Money movements ------------------------------------------------------------------
+
+
+def book_transfer(
+    *,
+    source_id: int,
+    destination_id: int,
+    amount_cents: int,
+    description: str = "",
+    created_by_id: int | None = None,
+) -> int:
+    """Move money between two Athena accounts; returns the journal entry id.
+
+    A single ledger call (no surrounding transaction needed: the call is atomic by itself,
+    and inside a caller's transaction it joins it).
+    """
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+    if source_id == destination_id:
+        raise ValidationFailed(
+            "Source and destination must be different accounts.", field="destination_account"
+        )
+    return ledger.post_entry(
+        kind="book_transfer",
+        legs=[Leg(source_id, -amount_cents), Leg(destination_id, amount_cents)],
+        description=description,
+        reference_type="book_transfer",
+        created_by_id=created_by_id,
+        metadata={"source": source_id, "destination": destination_id},
+    )
+
+
+def deposit(
+    *,
+    account_id: int,
+    amount_cents: int,
+    description: str,
+    counterpart: str = "reserves_bacen",
+    created_by_id: int | None = None,
+    kind: str = "deposit",
+) -> int:
+    """Money arriving from outside (settled through an internal account) into an account."""
+    if amount_cents <= 0:
+        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+    return ledger.post_entry(
+        kind=kind,
+        legs=[Leg(internal_account(counterpart).pk, -amount_cents), Leg(account_id, amount_cents)],
+        description=description,
+        created_by_id=created_by_id,
+    )
+
+
+# --- Holds ----------------------------------------------------------------------------
+
+_PLACE_HOLD_SQL = """
+UPDATE accounts_account SET held = held + %s
+ WHERE id = %s AND kind = 'customer' AND state = 'active'
+   AND balance - held - %s >= -overdraft_limit
+RETURNING id
+"""
+
+
+def _fold_shards(cursor, account_id: int) -> None:
+    """Lock the account row and move its shards into it (see ledger.py)."""
+    cursor.execute("SELECT athena_fold_shards(%s)", [account_id])
+
+
+def _why_not_debitable(account_id: int) -> DomainError:
+    account = Account.objects.filter(pk=account_id).only("state", "kind").first()
+    if account is None:
+        return ledger.UnknownAccount("Account not found.")
+    if account.kind != Account.Kind.CUSTOMER or account.state != Account.State.ACTIVE:
+        return ledger.AccountUnavailable(f"The account is {account.get_state_display()}.")
+    return ledger.InsufficientFunds("Insufficient available balance.")
+
+
+@transaction.atomic
+def hold_place(
+    *,
+    account_id: int,
+    amount_cents: int,
+    reason: str,
+    expires_at=None,
+    reference_type: str = "",
+    reference_id: str = "",
+    actor=None,
+) -> Hold:
+    """Set money aside: lowers the available balance, never below the overdraft floor."""
+    if amount_cents <= 0:
+        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+    if not Account.objects.filter(pk=account_id, kind=Account.Kind.CUSTOMER).exists():
+        raise ledger.UnknownAccount("Account not found.")
+    with connection.cursor() as cursor:
+        _fold_shards(cursor, account_id)
+        cursor.execute(_PLACE_HOLD_SQL, [amount_cents, account_id, amount_cents])
+        if cursor.fetchone() is None:
+            raise _why_not_debitable(account_id)
+    return Hold.objects.create(
+        account_id=account_id,
+        amount=amount_cents,
+        reason=reason[:200],
+        expires_at=expires_at,
+        reference_type=reference_type,
+        reference_id=str(reference_id),
+    )
+
+
+def _locked_active_hold(hold_id: int) -> Hold:
+    hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
+    if hold is None:
+        raise NotFound("Hold not found.")
+    if hold.state != Hold.State.ACTIVE:
+        raise Conflict(f"The hold is already {hold.get_state_display()}.")
+    return hold
+
+
+def _unhold(hold: Hold) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_account SET held = held - %s WHERE id = %s",
+            [hold.amount, hold.account_id],
+        )
+
+
+@transaction.atomic
+def hold_release(*, hold_id: int, actor=None, reason: str = "", expired: bool = False) -> Hold:
+    hold = _locked_active_hold(hold_id)
+    _unhold(hold)
+    return apply_transition(hold, "expire" if expired else "release", by=actor, reason=reason)
+
+
+@transaction.atomic
+def hold_capture(
+    *,
+    hold_id: int,
+    amount_cents: int | None = None,
+    counterpart_id: int,
+    kind: str,
+    description: str = "",
+    actor=None,
+) -> Hold:
+    """Turn a hold into postings: debit up to the held amount; the rest is released."""
+    hold = _locked_active_hold(hold_id)
+    amount = hold.amount if amount_cents is None else amount_cents
+    if amount <= 0 or amount > hold.amount:
+        raise ValidationFailed(
+            "Capture amount must be positive and at most the held amount.", field="amount"
+        )
+    _unhold(hold)
+    entry_id = ledger.post_entry(
+        kind=kind,
+        legs=[Leg(hold.account_id, -amount), Leg(counterpart_id, amount)],
+        description=description or hold.reason,
+        reference_type="hold",
+        reference_id=hold.pk,
+        created_by_id=getattr(actor, "pk", None),
+    )
+    hold.captured_amount = amount
+    hold.capture_entry_id = entry_id
+    return apply_transition(hold, "capture", by=actor, reason=description)
+
+
+def holds_expire_due(*, now=None) -> int:
+    """Release every active hold past its expiry (Celery beat); each in its own transaction."""
+    now = now or timezone.now()
+    expired = 0
+    due = Hold.objects.filter(state=Hold.State.ACTIVE, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for hold_id in list(due[:1000]):
+        try:
+            hold_release(hold_id=hold_id, actor=None, reason="expired", expired=True)
+            expired += 1
+        except Conflict:
+            continue  # captured or released meanwhile
+    return expired
+
+
+# --- Reversals ------------------------------------------------------------------------
+
+
+def _ensure_reversible(entry: JournalEntry) -> None:
+    if entry.reverses_id is not None:
+        raise Conflict("A reversal cannot itself be reversed; post a new entry instead.")
+    if JournalEntry.objects.filter(reverses_id=entry.pk).exists():
+        raise Conflict("This entry was already reversed.")
+
+
+def entry_reverse(*, entry_id: int, reason: str, actor=None) -> int:
+    """Post the mirror of an entry, linked to it. An entry is reversed at most once."""
+    if not reason.strip():
+        raise ValidationFailed("A reason is required.", field="reason")
+    entry = JournalEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("Entry not found.")
+    _ensure_reversible(entry)
+    legs = [Leg(p.account_id, -p.amount) for p in entry.postings.all()]
+    try:
+        with transaction.atomic():
+            return ledger.post_entry(
+                kind="reversal",
+                legs=legs,
+                description=f"Reversal of #{entry.pk}: {reason}"[:200],
+                reference_type="journal_entry",
+                reference_id=entry.pk,
+                reverses_id=entry.pk,
+                created_by_id=getattr(actor, "pk", None),
+            )
+    except psycopg.errors.UniqueViolation:
+        raise Conflict("This entry was already reversed.") from None
+
+
+FOUR_EYES_THRESHOLD_CENTS = 1_000_000  # R$ 10.000,00
+
+
+@transaction.atomic
+def reversal_request(*, entry_id: int, reason: str, actor) -> ReversalRequest:
+    """An operator asks to reverse an entry; at or below R$ 10.000 it is posted at once."""
+    if not reason.strip():
+        raise ValidationFailed("A reason is required.", field="reason")
+    entry = JournalEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("Entry not found.")
+    _ensure_reversible(entry)
+    amount = sum(p.amount for p in entry.postings.all() if p.amount > 0)
+    try:
+        with transaction.atomic():
+            request = ReversalRequest.objects.create(
+                entry=entry, amount=amount, reason=reason, requested_by=actor
+            )
+    except IntegrityError:
+        raise Conflict("A reversal of this entry is already pending or done.") from None
+    if amount <= FOUR_EYES_THRESHOLD_CENTS:
+        _execute_reversal(request, approver=actor)
+    return request
+
+
+def _execute_reversal(request: ReversalRequest, *, approver) -> None:
+    request.reversal_entry_id = entry_reverse(
+        entry_id=request.entry_id, reason=request.reason, actor=approver
+    )
+    request.decided_by = approver
+    apply_transition(request, "execute", by=approver, reason=request.reason)
+
+
+@transaction.atomic
+def reversal_approve(*, request_id: int, actor) -> ReversalRequest:
+    request = ReversalRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("Reversal request not found.")
+    if request.requested_by_id == actor.pk:
+        raise Forbidden("Four-eyes rule: a second operator must approve this reversal.")
+    _execute_reversal(request, approver=actor)
+    return request
+
+
+@transaction.atomic
+def reversal_reject(*, request_id: int, actor, reason: str = "") -> ReversalRequest:
+    request = ReversalRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("Reversal request not found.")
+    request.decided_by = actor
+    return apply_transition(request, "reject", by=actor, reason=reason)

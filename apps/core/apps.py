@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -8,6 +9,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from apps.core import audit, fsm  # noqa: F401  (signal receivers)
+        from apps.core import audit, fsm, schema  # noqa: F401  (receivers, extensions)
 
         audit.connect_allauth_receivers()
+        # Every migrate ends by applying the role map, so models added later are covered.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="athena_sync_roles")
+
+
+def _sync_roles(sender, using, **kwargs) -> None:
+    from apps.core.roles import sync_role_permissions
+
+    sync_role_permissions(using=using)

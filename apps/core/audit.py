@@ -120,7 +120,7 @@ def _on_admin_action(sender, instance: LogEntry, created: bool, **kwargs) -> Non
         detail={
             "flag": instance.get_action_flag_display(),
             "object_type": instance.content_type.model if instance.content_type else "",
-            "object_id": instance.object_id,
+            "object_id": str(instance.object_id),
             "object_repr": instance.object_repr,
             "change": instance.get_change_message(),
         },

@@ -36,3 +36,16 @@ def mask_tax_id(value: str) -> str:
     if len(n) == 14:
         return f"**.{n[2:5]}.{n[5:8]}/{n[8:12]}-**"
     return "***"
+
+
+def synthetic_cpf(n: int, *, salt: int = 0) -> str:
+    """A valid CPF derived from n (and a salt, to keep separate series apart), for demo,
+    test and benchmark data: distinct n give distinct CPFs within a series, repeatable runs
+    give the same ones. (validate-docbr's generator is random, which repeats under
+    hypothesis' seeded random and cannot be reproduced.)"""
+    base = f"{(n * 104_729 + 314_159_265 + salt * 7_919) % 10**9:09d}"
+    for _ in range(2):
+        weights = range(len(base) + 1, 1, -1)
+        rest = sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11
+        base += "0" if rest < 2 else str(11 - rest)
+    return base

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.dispatch import receiver
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, can_proceed
 from django_fsm.signals import post_transition
 
 from apps.core.errors import Conflict
-from apps.core.models import StateTransitionLog, TimeStampedModel, tracked_history
+from apps.core.models import StateTransitionLog, TimeStampedModel
 
 
 class InvalidTransition(Conflict):
@@ -27,7 +27,7 @@ class InvalidTransition(Conflict):
 
 
 class FSMModel(ConcurrentTransitionMixin, TimeStampedModel):
-    history = tracked_history()
+    """Concrete subclasses add `history = tracked_history()` (with their own exclusions)."""
 
     class Meta:
         abstract = True
@@ -41,10 +41,12 @@ def apply_transition(
         raise InvalidTransition(
             f"Cannot {name} a {instance._meta.verbose_name} in state {instance.state}."
         )
-    method(by=by, reason=reason, **kwargs)
-    instance._change_reason = f"{name}: {reason}" if reason else name
     try:
-        instance.save()
+        # A savepoint: a lost race rolls back the transition log too, not the caller's work.
+        with transaction.atomic():
+            method(by=by, reason=reason, **kwargs)
+            instance._change_reason = f"{name}: {reason}" if reason else name
+            instance.save()
     except ConcurrentTransition as exc:
         raise InvalidTransition(
             f"The {instance._meta.verbose_name} changed meanwhile; reload and try again."

@@ -1,13 +1,16 @@
-"""Request id propagation and the API's error shape for errors raised outside DRF."""
+"""Request id propagation, the access log, and the API's error shape for errors raised
+outside DRF."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import time
 import uuid
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from apps.core.errors import PROBLEM_CONTENT_TYPE, problem_response
 from apps.core.logging import bind_request_id, unbind_request_id
@@ -17,8 +20,26 @@ logger = logging.getLogger("athena.request")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _user_id(request: HttpRequest) -> int | str | None:
+    """The authenticated user's id, without loading a session nobody asked for.
+
+    `request.user` is lazy: a request that never looked at it (a health probe, a static
+    file) is logged without a user instead of paying a session query for the access log.
+    """
+    user = request.__dict__.get("user")
+    if user is None:
+        return None
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    try:
+        return user.pk if user.is_authenticated else None
+    except Exception:  # the access log must never break a response
+        return None
+
+
 class RequestIdMiddleware:
-    """Takes X-Request-ID from the gateway (or makes one) and echoes it in the response."""
+    """Takes X-Request-ID from the gateway (or makes one), echoes it in the response, and
+    writes one access-log line per request on the "athena.request" logger."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,12 +49,35 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = bind_request_id(request_id)
+        started = time.perf_counter()
+        status = 500
         try:
             response = self.get_response(request)
+            status = response.status_code
             response["X-Request-ID"] = request_id
             return response
         finally:
+            self._log_access(request, request_id, status, time.perf_counter() - started)
             unbind_request_id(token)
+
+    @staticmethod
+    def _log_access(request: HttpRequest, request_id: str, status: int, seconds: float) -> None:
+        duration_ms = round(seconds * 1000, 1)
+        logger.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            status,
+            duration_ms,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "user_id": _user_id(request),
+            },
+        )
 
 
 def _is_api(request: HttpRequest) -> bool:

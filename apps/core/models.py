@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -115,11 +113,13 @@ class IdempotencyRecord(models.Model):
 class OutboxMessage(models.Model):
     """A side effect written in the same transaction as the change that causes it."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    topic = models.CharField(max_length=100, db_index=True)
+    # A bigint key and a single partial index: one message is written per ledger entry, and
+    # a random UUID key or extra indexes would cost every payment an index insertion more.
+    id = models.BigAutoField(primary_key=True)
+    topic = models.CharField(max_length=100)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
-    available_at = models.DateTimeField(db_index=True)
+    available_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

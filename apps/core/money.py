@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 
 MAX_CENTS = 10**17  # far above any real balance, far below BigIntegerField's limit
 
-_API_AMOUNT = re.compile(r"^\d{1,15}\.\d{2}$")
-_LOOSE_AMOUNT = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
+# re.ASCII: \d would otherwise accept any Unicode digit ("١٢.٣٤").
+_API_AMOUNT = re.compile(r"^\d{1,15}\.\d{2}$", re.ASCII)
+_LOOSE_AMOUNT = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$", re.ASCII)
 
 
 class AmountError(ValueError):

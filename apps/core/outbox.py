@@ -54,22 +54,25 @@ def publish(*, topic: str, payload: dict, delay: timedelta | None = None) -> Out
 
 def _kick_drain_after_commit() -> None:
     # One kick per transaction, however many messages it publishes; beat drains anyway, so a
-    # lost kick only delays delivery.
-    if getattr(connection, "_athena_outbox_kick", False):
+    # lost kick only delays delivery. The pending on-commit list dies with a rollback, so
+    # looking there (rather than at a flag) never leaves a stale "already kicked".
+    if not connection.in_atomic_block:
+        _kick()
         return
-    connection._athena_outbox_kick = True
+    if any(func is _kick for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_kick)
 
-    def kick() -> None:
-        connection._athena_outbox_kick = False
-        if getattr(settings, "OUTBOX_KICK_ON_COMMIT", True):
-            from apps.core.tasks import drain_outbox_task
 
-            try:
-                drain_outbox_task.delay()
-            except Exception:  # the broker being down must not fail a committed payment
-                logger.warning("outbox kick failed; beat will drain", exc_info=True)
+def _kick() -> None:
+    if not getattr(settings, "OUTBOX_KICK_ON_COMMIT", True):
+        return
+    from apps.core.tasks import drain_outbox_task
 
-    transaction.on_commit(kick)
+    try:
+        drain_outbox_task.delay()
+    except Exception:  # the broker being down must not fail a committed payment
+        logger.warning("outbox kick failed; beat will drain", exc_info=True)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -1,5 +1,20 @@
 """Staff and customer roles as Django groups (least privilege). Keycloak realm roles carry
-the same names; apps/core/oidc.py maps them onto these groups at each staff sign-in."""
+the same names; apps/core/oidc.py maps them onto these groups at each staff sign-in.
+
+`ROLE_PERMISSIONS` is the one place that says what each role may do, as data. Apply it with
+`sync_role_permissions()`: core's migration 0003 does, and so does every `migrate` at its
+end (a post_migrate receiver in CoreConfig), so models added later are covered and the map
+and the database never drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+
+logger = logging.getLogger(__name__)
 
 CUSTOMER = "customer"
 OPERATOR = "operator"
@@ -8,3 +23,96 @@ ADMIN = "admin"
 
 STAFF_ROLES = (OPERATOR, COMPLIANCE_OFFICER, ADMIN)
 ALL_ROLES = (CUSTOMER, *STAFF_ROLES)
+
+#: Stands for "every permission that exists", re-read each time the map is applied.
+ALL_PERMISSIONS = "*"
+
+#: Role -> permissions as "app_label.codename". Customers never use the admin: none.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
+    CUSTOMER: (),
+    OPERATOR: (
+        "accounts.view_customer",
+        "accounts.change_customer",
+        "core.view_auditevent",
+        "core.view_statetransitionlog",
+        "core.view_outboxmessage",
+        "accounts.view_account",
+        "accounts.change_account",
+        "accounts.view_journalentry",
+        "accounts.view_posting",
+        "accounts.view_hold",
+        "accounts.change_hold",  # the admin's "Release" action
+        "accounts.view_reversalrequest",
+        "accounts.add_reversalrequest",
+        "accounts.change_reversalrequest",
+        "accounts.view_reconciliationrun",
+        "accounts.view_ledgeralert",
+        "accounts.change_ledgeralert",
+    ),
+    COMPLIANCE_OFFICER: (
+        "accounts.view_customer",
+        "accounts.view_full_tax_id",  # CPF/CNPJ unmasked in the admin (operators see it masked)
+        "core.view_auditevent",
+        "core.view_statetransitionlog",
+        "accounts.view_account",
+        "accounts.view_journalentry",
+        "accounts.view_posting",
+        "accounts.view_hold",
+    ),
+    ADMIN: ALL_PERMISSIONS,
+}
+
+
+def create_all_permissions(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create content types and default permissions now rather than at post_migrate.
+
+    Inside a migration `apps` is the historical registry, whose app configs have no models
+    module; `create_permissions` skips such configs, hence the temporary flag.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        had_module = getattr(app_config, "models_module", None)
+        app_config.models_module = had_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        finally:
+            app_config.models_module = had_module
+
+
+def sync_role_permissions(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make each role's group hold exactly the permissions of `ROLE_PERMISSIONS`.
+
+    Idempotent. Creates missing groups. Permissions of apps not migrated yet are skipped
+    (logged): the migration that creates those models calls this again.
+    """
+    create_all_permissions(apps=apps, using=using)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    every = Permission.objects.using(using)
+    for role in ALL_ROLES:
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = ROLE_PERMISSIONS[role]
+        if wanted == ALL_PERMISSIONS:
+            group.permissions.set(every.all())
+            continue
+        perms = []
+        for label in wanted:
+            app_label, codename = label.split(".", 1)
+            perm = every.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is None:
+                logger.warning("role %s: permission %s does not exist (yet)", role, label)
+                continue
+            perms.append(perm)
+        group.permissions.set(perms)
+
+
+def sync_role_permissions_migration(apps, schema_editor) -> None:
+    """`RunPython` entry point for any migration: applies the map on its database."""
+    sync_role_permissions(apps=apps, using=schema_editor.connection.alias)
+
+
+def delete_role_groups_migration(apps, schema_editor) -> None:
+    """Reverse of core 0003: remove the role groups (permissions themselves stay)."""
+    Group = apps.get_model("auth", "Group")
+    Group.objects.using(schema_editor.connection.alias).filter(name__in=ALL_ROLES).delete()

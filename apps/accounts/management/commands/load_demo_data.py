@@ -8,16 +8,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.accounts.models import Customer
-from apps.accounts.services import customer_register
+from apps.accounts.services import account_open, customer_register, deposit
 from apps.core import roles
 from apps.core.fsm import apply_transition
 from apps.core.models import User
 
 DEMO_CUSTOMERS = [
-    # email, full name, CPF (valid check digits, fictitious people)
-    ("maria@athena.example", "Maria Silva", "52998224725"),
-    ("joao@athena.example", "Joao Souza", "11144477735"),
+    # email, full name, CPF (valid check digits, fictitious people), opening balance
+    ("maria@athena.example", "Maria Silva", "52998224725", 1_000_000),
+    ("joao@athena.example", "Joao Souza", "11144477735", 50_000),
 ]
+DEMO_KYC_LEVEL = 2
 DEMO_STAFF = [
     ("operator@athena.example", "Olivia Operator", roles.OPERATOR),
     ("compliance@athena.example", "Carlos Compliance", roles.COMPLIANCE_OFFICER),
@@ -56,12 +57,24 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        for email, name, cpf in DEMO_CUSTOMERS:
+        for email, name, cpf, opening_balance in DEMO_CUSTOMERS:
             user = _user(email, name)
             user.groups.add(Group.objects.get_or_create(name=roles.CUSTOMER)[0])
-            if not Customer.objects.filter(user=user).exists():
+            customer = Customer.objects.filter(user=user).first()
+            if customer is None:
                 customer = customer_register(user=user, full_name=name, tax_id=cpf)
                 apply_transition(customer, "activate", by="demo", reason="demo data")
+                customer.kyc_level = DEMO_KYC_LEVEL
+                customer.save(update_fields=["kyc_level"])
+            if not customer.accounts.exists():
+                account = account_open(customer=customer)
+                # Funded like any money arriving from outside: a TED settled at BACEN.
+                deposit(
+                    account_id=account.pk,
+                    amount_cents=opening_balance,
+                    description="Demo opening balance (TED received)",
+                    kind="ted_in",
+                )
         for email, name, role in DEMO_STAFF:
             user = _user(email, name, staff=True, superuser=(role == roles.ADMIN))
             user.groups.add(Group.objects.get_or_create(name=role)[0])

@@ -1,0 +1,42 @@
+"""Outbox handlers of the accounts domain: balance notifications to the portal."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from apps.core.models import OutboxMessage
+from apps.core.outbox import outbox_handler
+
+from .models import Account
+
+
+def balance_group(user_id: int) -> str:
+    """The channels group of one user's portal sessions."""
+    return f"balances.user.{user_id}"
+
+
+@outbox_handler("ledger.balance_changed")
+def push_balance_changed(payload: dict, message: OutboxMessage) -> None:
+    """Tell each owner's open portal pages the new balances (websocket, via channels)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    accounts = (
+        Account.objects.with_balances()
+        .filter(pk__in=payload.get("accounts", []), kind=Account.Kind.CUSTOMER)
+        .select_related("customer")
+    )
+    for account in accounts:
+        async_to_sync(layer.group_send)(
+            balance_group(account.customer.user_id),
+            {
+                "type": "balance.changed",
+                "account_id": account.pk,
+                "balance": account.total_balance,
+                "available_balance": account.available_balance,
+                "entry_id": payload.get("entry_id"),
+                "kind": payload.get("kind"),
+                "message_id": str(message.id),
+            },
+        )

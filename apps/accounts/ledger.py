@@ -1,0 +1,148 @@
+"""The ledger service: the only code that writes postings and balances.
+
+Design (why it is shaped like this)
+-----------------------------------
+A hot account's throughput is one over the time its row lock is held, and PostgreSQL holds
+a row lock until commit. A straightforward ORM ledger locks both rows first and then spends
+six round trips inside the lock: about 380 transfers/s into one merchant however many
+payers there are. Here the whole movement is one call of the PL/pgSQL function
+`athena_post_entry` (migration 0004), and the rows it locks are the fewest it can be:
+
+* Credits never lock the account. The amount goes to one of 16 `BalanceShard` rows of the
+  account, picked at random (INSERT ... ON CONFLICT DO UPDATE), and the account's balance is
+  its row plus its shards. Sixteen payers into one merchant, or every Pix crossing the
+  reserves account, meet on a shard only by chance, never on one row.
+* Internal accounts (reserves at BACEN, clearing, revenue, ...) have no floor, so every
+  movement of theirs, debit or credit, is a shard update: they are never locked per entry.
+* A debit on a customer account must be serialized (no overdraft, ever). One statement
+  locks the row, folds the shards into it (adding exactly the amounts it zeroed) and is a
+  conditional UPDATE (`... WHERE balance - held + amount >= -overdraft_limit`): the check
+  and the move at once. The CHECK constraint refuses an overdraft whatever the caller.
+* Legs are applied in account id order, and inside one account the row is locked before
+  its shards, while a credit takes a single shard and nothing else: every writer takes locks
+  in one global order, so entries cannot deadlock each other.
+* The entry, its postings and the outbox message "ledger.balance_changed" are inserted by
+  the same call; balancing is checked once per entry (a statement trigger at insert and a
+  deferred constraint trigger at commit), not once per posting.
+* Outside a caller's transaction the call runs in autocommit, i.e. it is its own
+  transaction: one round trip in all. Inside one, it joins it.
+
+Running balances for statements are not stamped on postings (a credit in a shard has no
+single "balance after" at insert time); statements.py derives them from balance
+checkpoints, which `athena_checkpoint_balances` writes once the postings below a watermark
+can no longer change.
+
+The function runs on psycopg's own connection object with a prepared statement: this is the
+hottest path of the system, and Django's cursor wrapper adds nothing it needs here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from django.db import connection, transaction
+from psycopg.types.json import Jsonb
+
+from apps.core.errors import DomainError, ValidationFailed
+
+SHARDS = 16
+
+_POST_SQL = "SELECT athena_post_entry(%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s::bigint[], %s)"
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    title = "Insufficient funds"
+
+
+class AccountUnavailable(DomainError):
+    code = "account_unavailable"
+    title = "Account does not allow this movement"
+
+
+class UnknownAccount(DomainError):
+    code = "account_not_found"
+    title = "Unknown account"
+
+
+_ERRORS = {
+    "P0A01": ValidationFailed,
+    "P0A02": InsufficientFunds,
+    "P0A04": UnknownAccount,
+    "P0A09": AccountUnavailable,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A signed amount in centavos on one account: positive raises its balance."""
+
+    account_id: int
+    amount: int
+
+
+def _raw_connection() -> psycopg.Connection:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _translate(exc: psycopg.Error) -> DomainError | None:
+    error_class = _ERRORS.get(getattr(exc, "sqlstate", None) or "")
+    if error_class is None:
+        return None
+    # "insufficient funds in account 42" -> "Insufficient funds in the account.": internal
+    # ids stay in the logs, not in what a client reads.
+    message = re.sub(r"account \d+", "the account", exc.diag.message_primary or str(exc))
+    return error_class(message[:1].upper() + message[1:] + ".")
+
+
+def post_entry(
+    *,
+    kind: str,
+    legs: Sequence[Leg],
+    description: str = "",
+    reference_type: str = "",
+    reference_id: str | int = "",
+    created_by_id: int | None = None,
+    reverses_id: int | None = None,
+    metadata: dict | None = None,
+) -> int:
+    """Post one balanced entry; returns its id. Raises a DomainError when refused."""
+    params = (
+        kind,
+        description[:200],
+        reference_type,
+        str(reference_id),
+        created_by_id,
+        reverses_id,
+        Jsonb(metadata or {}),
+        [leg.account_id for leg in legs],
+        [leg.amount for leg in legs],
+        SHARDS,
+    )
+    try:
+        cursor = _raw_connection().execute(_POST_SQL, params, prepare=True)
+        return cursor.fetchone()[0]
+    except psycopg.Error as exc:
+        if connection.in_atomic_block:
+            # What Django's own cursor wrapper does: the transaction is unusable now.
+            transaction.set_rollback(True)
+        domain_error = _translate(exc)
+        if domain_error is None:
+            raise
+        raise domain_error from None
+
+
+def advance_checkpoints() -> int:
+    """Advance the statement watermark and write balance checkpoints below it.
+
+    Run often (Celery beat, every few seconds): each run promotes the mark taken by the
+    previous run once every transaction that was open then has ended. Returns the id up to
+    which postings are final.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT athena_checkpoint_balances()")
+        return cursor.fetchone()[0]

@@ -1,0 +1,29 @@
+"""Reads of the accounts domain for views, APIs and other apps."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.core.errors import NotFound
+
+from .models import Account
+
+
+def accounts_of_user(*, user) -> QuerySet[Account]:
+    return (
+        Account.objects.with_balances()
+        .filter(kind=Account.Kind.CUSTOMER, customer__user=user)
+        .order_by("pk")
+    )
+
+
+def account_of_user(*, user, account_id: int) -> Account:
+    """The caller's own account, or 404: another customer's account does not exist for them."""
+    account = accounts_of_user(user=user).filter(pk=account_id).first()
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
+
+
+def account_exists_for_credit(*, account_id: int) -> bool:
+    return Account.objects.filter(pk=account_id, kind=Account.Kind.CUSTOMER).exists()

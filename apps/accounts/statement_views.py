@@ -1,0 +1,123 @@
+"""Portal statement page: filters, lines newest first with the running balance, "load more"
+through htmx (the next page arrives as table rows), and links to the CSV/PDF/OFX files."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from apps.core.errors import NotFound, ValidationFailed
+
+from . import selectors, statements
+from .models import Account
+
+PAGE_SIZE = statements.DEFAULT_PAGE_SIZE
+
+
+class StatementFilterForm(forms.Form):
+    """GET filters; fields are named `from`, `to` and `kind`, as in the API."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["from"] = forms.DateField(
+            label=_("Start date"), required=False, widget=date_widget, input_formats=["%Y-%m-%d"]
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("End date"), required=False, widget=date_widget, input_formats=["%Y-%m-%d"]
+        )
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("Type"),
+            required=False,
+            choices=[("", _("All types")), *statements.KIND_LABELS.items()],
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", _("The end date must not be before the start date."))
+        return data
+
+    def filters(self) -> statements.StatementFilters:
+        data = self.cleaned_data
+        return statements.StatementFilters(
+            date_from=data.get("from"), date_to=data.get("to"), kind=data.get("kind") or None
+        )
+
+    def query(self) -> dict[str, str]:
+        """The valid filters as query parameters (for the next page and the exports)."""
+        data = self.cleaned_data
+        query = {}
+        for name in ("from", "to"):
+            if data.get(name):
+                query[name] = data[name].isoformat()
+        if data.get("kind"):
+            query["kind"] = data["kind"]
+        return query
+
+
+def _own_account(request: HttpRequest, account_id: int) -> Account:
+    try:
+        return selectors.account_of_user(user=request.user, account_id=account_id)
+    except NotFound:
+        raise Http404("Account not found.") from None
+
+
+def _page_context(request: HttpRequest, account: Account, form: StatementFilterForm) -> dict:
+    """Lines of the requested page; raises ValidationFailed for a tampered cursor."""
+    cursor = request.GET.get("cursor")
+    before_id = statements.decode_cursor(cursor) if cursor is not None else None
+    page = statements.statement_page(
+        account_id=account.pk, filters=form.filters(), before_id=before_id, limit=PAGE_SIZE
+    )
+    next_query = ""
+    if page.next_before_id is not None:
+        next_query = urlencode(
+            {**form.query(), "cursor": statements.encode_cursor(page.next_before_id)}
+        )
+    return {"lines": page.lines, "next_query": next_query, "is_first_page": before_id is None}
+
+
+@login_required
+@require_safe
+def statement(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _own_account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    context = {
+        "account": account,
+        "form": form,
+        "lines": [],
+        "next_query": "",
+        "is_first_page": True,
+        "export_query": "",
+    }
+    if not form.is_valid():
+        return render(request, "portal/statement.html", context, status=400)
+    try:
+        context.update(_page_context(request, account, form))
+    except ValidationFailed:
+        return HttpResponseBadRequest(_("Invalid page link."))
+    context["export_query"] = urlencode(form.query())
+    return render(request, "portal/statement.html", context)
+
+
+@login_required
+@require_safe
+def statement_lines(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The next page as table rows (htmx "load more" swaps them in for its own row)."""
+    account = _own_account(request, account_id)
+    form = StatementFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Invalid filters."))
+    try:
+        context = _page_context(request, account, form)
+    except ValidationFailed:
+        return HttpResponseBadRequest(_("Invalid page link."))
+    context["account"] = account
+    return render(request, "portal/partials/statement_rows.html", context)

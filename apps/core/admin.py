@@ -1,0 +1,287 @@
+"""The operations console for the shared kernel: users, the audit trail, FSM transitions,
+the outbox and idempotency records.
+
+Everything here but users is evidence, not data to edit: the audit trail, transition logs,
+outbox messages and idempotency records are read-only for everyone, superusers included
+(the audit table is also append-only in PostgreSQL). The one write is the "retry now" action
+on the outbox, which only makes pending messages due again and needs the
+`core.change_outboxmessage` permission.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin
+from apps.core.models import AuditEvent, IdempotencyRecord, OutboxMessage, StateTransitionLog, User
+
+logger = logging.getLogger(__name__)
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "username", "full_name")
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+    """Users with their history tab (who changed what, when; passwords are not recorded)."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = (
+        "email",
+        "full_name",
+        "username",
+        "role_names",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name", "username")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ("groups", "user_permissions")
+    fieldsets = (
+        (None, {"fields": ("email", "username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "username",
+                    "full_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    history_list_display = ("email", "is_active", "is_staff")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_names(self, obj: User) -> str:
+        return ", ".join(sorted(group.name for group in obj.groups.all()))
+
+
+# --- Read-only evidence ------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "action",
+        "actor_label",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "ip",
+        "request_id",
+    )
+    list_filter = ("action", "at")
+    date_hierarchy = "at"
+    search_fields = (
+        "actor_label",
+        "actor__email",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "request_id",
+    )
+    fields = (
+        "at",
+        "action",
+        "actor",
+        "actor_label",
+        "ip",
+        "user_agent",
+        "request_id",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "detail",
+    )
+
+
+@admin.register(StateTransitionLog)
+class StateTransitionLogAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "content_type",
+        "object_id",
+        "transition",
+        "source_state",
+        "target_state",
+        "actor_label",
+    )
+    list_filter = ("content_type", "transition", "target_state", "at")
+    list_select_related = ("content_type",)
+    date_hierarchy = "at"
+    search_fields = ("object_id", "actor_label", "transition", "reason")
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "scope", "key", "status_code", "fingerprint")
+    list_filter = ("status_code", "created_at")
+    date_hierarchy = "created_at"
+    search_fields = ("scope", "key")
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("pending", _("pending")),
+            ("failing", _("pending, with failed attempts")),
+            ("processed", _("processed")),
+        )
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "pending":
+                return queryset.filter(processed_at__isnull=True)
+            case "failing":
+                return queryset.filter(processed_at__isnull=True, attempts__gt=0)
+            case "processed":
+                return queryset.filter(processed_at__isnull=False)
+        return queryset
+
+
+def _log_change(request: HttpRequest, obj: OutboxMessage, message: str) -> LogEntry:
+    """`ModelAdmin.log_change`, with the object id as text: LogEntry.object_id is a text
+    column, and the audit receiver copies it into JSON, where a UUID does not go."""
+    entry = LogEntry(
+        user_id=request.user.pk,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+    entry.save()  # one save per entry (not bulk_create), so the audit receiver runs
+    return entry
+
+
+def _kick_drain() -> None:
+    from apps.core.tasks import drain_outbox_task
+
+    if not getattr(settings, "OUTBOX_KICK_ON_COMMIT", True):
+        return
+    try:
+        drain_outbox_task.delay()
+    except Exception:  # beat drains anyway; a broker outage only delays the retry
+        logger.warning("outbox drain kick failed; beat will drain", exc_info=True)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "topic",
+        "id",
+        "available_at",
+        "processed_at",
+        "attempts",
+        "short_error",
+    )
+    list_filter = (OutboxStateFilter, "topic")
+    date_hierarchy = "created_at"
+    search_fields = ("=id", "topic", "last_error")
+    ordering = ("-created_at",)
+    actions = ("retry_now",)
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: OutboxMessage) -> str:
+        return obj.last_error[:80]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_outboxmessage")
+
+    @admin.action(description=_("Retry now (pending messages only)"), permissions=("retry",))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            pending = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+                    pk__in=queryset.values("pk"), processed_at__isnull=True
+                )
+            )
+            # No history is kept for outbox rows: a plain UPDATE is enough; the admin log
+            # entries below (and their audit events) record who asked for the retry.
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in pending]).update(available_at=now)
+            for message in pending:
+                _log_change(request, message, f"retry now (attempts: {message.attempts})")
+            transaction.on_commit(_kick_drain)
+        skipped = queryset.count() - len(pending)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message is due now.",
+                "%(count)d messages are due now.",
+                len(pending),
+            )
+            % {"count": len(pending)},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message was skipped (already processed or being delivered).",
+                    "%(count)d messages were skipped (already processed or being delivered).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

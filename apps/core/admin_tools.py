@@ -1,0 +1,200 @@
+"""Admin building blocks shared by every app's console.
+
+* `ReadOnlyAdmin` / `ReadOnlyMixin` / `NoAddDeleteMixin`: rows that come from services.
+* `HistoryViewOnlyMixin`: django-simple-history's version page saves a POSTed form without
+  asking for the change permission; revert is disabled in settings, so POST is refused.
+* `ReasonActionsMixin` + `transition_action`: state changes as admin actions that ask for a
+  reason on an intermediate page, run per object and are logged (hence audited).
+* `StateFirstOrdering`, `admin_link`, `html_table`, `pretty_json`: display helpers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.errors import DomainError
+from apps.core.fsm import apply_transition
+
+REASON_MAX_LENGTH = 1000
+
+
+class ReasonForm(forms.Form):
+    """The intermediate page of an admin action: one required, non-blank reason."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX_LENGTH,
+        strip=True,  # whitespace only is no reason: stripped to "" and refused as required
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Recorded in the object's history and in the audit trail."),
+    )
+
+
+def admin_link(obj: models.Model | None, text: Any = None) -> str:
+    if obj is None:
+        return "-"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+
+def html_table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A plain admin-styled HTML table; every cell is escaped unless already safe."""
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def pretty_json(value: Any) -> str:
+    return format_html(
+        '<pre style="margin:0;white-space:pre-wrap">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def locked_transition(model: type[models.Model], pk: int, name: str, *, by, reason: str):
+    """Fire a transition on the freshly locked row, in its own transaction.
+
+    The lock matters where other writers move columns of the same row under its lock (the
+    ledger moves an account's `balance`/`held`): a stale copy never overwrites them.
+    """
+    with transaction.atomic():
+        obj = model._default_manager.select_for_update().get(pk=pk)
+        return apply_transition(obj, name, by=by, reason=reason)
+
+
+class NoAddDeleteMixin:
+    """Rows come from services and are never deleted from the console."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyMixin(NoAddDeleteMixin):
+    """View only for everyone; state changes go through the admin actions, which check
+    their own permissions (`has_<name>_permission`)."""
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class HistoryViewOnlyMixin:
+    """The history tab is for reading. django-simple-history's version page saves a POSTed
+    form without asking for the change permission; revert is disabled in settings
+    (SIMPLE_HISTORY_REVERT_DISABLED), so a POST there is refused outright."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReasonActionsMixin:
+    """Admin actions that ask for a reason on an intermediate page, then run per object.
+
+    Each object is handled on its own (one service call or one locked transition each), so
+    one refusal does not undo the others; refusals are reported per object.
+    """
+
+    reason_template = "admin/action_reason.html"
+
+    def run_with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        title: str,
+        perform: Callable[[Any, str], str],
+        describe: Callable[[Any], str] = str,
+        notice: str = "",
+    ) -> TemplateResponse | None:
+        action = request.POST.get("action", "")
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            for obj in queryset:
+                try:
+                    outcome = perform(obj, reason)
+                except DomainError as exc:
+                    self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+                    continue
+                # The admin log entry (and through it the audit event) names the action by
+                # its stable name, with the reason and the outcome.
+                self.log_change(request, obj, f"{action}: {reason} ({outcome})")
+                self.message_user(request, f"{obj}: {outcome}", messages.SUCCESS)
+            return None  # back to the changelist
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "objects": [(obj, describe(obj)) for obj in queryset],
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "notice": notice,
+            "media": self.media,
+        }
+        return TemplateResponse(request, self.reason_template, context)
+
+
+def transition_action(name: str, description: str, *, permission: str = "change"):
+    """An admin action firing the FSM transition `name` on each selected row, with a reason."""
+
+    def action(modeladmin, request: HttpRequest, queryset: QuerySet):
+        def perform(obj, reason: str) -> str:
+            done = locked_transition(modeladmin.model, obj.pk, name, by=request.user, reason=reason)
+            return gettext("%(action)s done; now %(state)s.") % {
+                "action": description,
+                "state": done.get_state_display(),
+            }
+
+        return modeladmin.run_with_reason(
+            request, queryset, title=str(description), perform=perform
+        )
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=(permission,))(action)
+
+
+class StateFirstOrdering:
+    """List the rows that need someone first (pending, open), newest first within."""
+
+    first_states: tuple[str, ...] = ()
+
+    def get_ordering(self, request: HttpRequest):
+        needs_attention = Case(
+            When(state__in=self.first_states, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return (needs_attention.asc(), "-created_at")
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Viewable by staff with the view permission; nobody adds, changes or deletes, not even
+    a superuser (these methods do not consult permissions at all)."""
+
+    show_full_result_count = False  # these tables grow without bound: skip the second COUNT
