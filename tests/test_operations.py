@@ -63,9 +63,9 @@ def collect():
 def closed_broker(monkeypatch):
     from athena.celery import app
 
+    original = app.conf.broker_url
     # Celery reads CELERY_BROKER_URL from the environment before its own setting.
     monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_BROKER)
-    original = app.conf.broker_url
     app.conf.broker_url = CLOSED_BROKER
     yield
     app.conf.broker_url = original
