@@ -1,6 +1,6 @@
 """The /api/v1/ surface: each app contributes its routes; paths have no trailing slash."""
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.accounts import api as accounts_api
 from apps.accounts import statement_api
@@ -30,4 +30,5 @@ urlpatterns = [
         statement_api.StatementOfxApi.as_view(),
         name="api-account-statement-ofx",
     ),
+    path("pix/", include("apps.pix.urls")),
 ]

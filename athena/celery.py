@@ -18,6 +18,8 @@ app.conf.beat_schedule = {
         "task": "apps.accounts.tasks.advance_checkpoints_task",
         "schedule": 2.0,
     },
+    "sync-dict-claims": {"task": "apps.pix.tasks.sync_dict_claims_task", "schedule": 60.0},
+    "expire-stale-pix-keys": {"task": "apps.pix.tasks.expire_stale_keys_task", "schedule": 3600.0},
     "expire-holds": {"task": "apps.accounts.tasks.expire_holds_task", "schedule": 60.0},
     "reconcile-ledger": {"task": "apps.accounts.tasks.reconcile_ledger_task", "schedule": 3600.0},
     "purge-idempotency-records": {

@@ -48,6 +48,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "accounts.view_reconciliationrun",
         "accounts.view_ledgeralert",
         "accounts.change_ledgeralert",
+        "pix.view_pixkey",
+        "pix.view_pixclaim",
+        "pix.change_pixclaim",  # the claim actions (give up, cancel, sync) of the admin
+        "pix.view_dictentry",
+        "pix.view_dictclaim",
+        "pix.view_dicttokenbucket",
     ),
     COMPLIANCE_OFFICER: (
         "accounts.view_customer",
@@ -58,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "accounts.view_journalentry",
         "accounts.view_posting",
         "accounts.view_hold",
+        "pix.view_pixkey",
+        "pix.view_pixclaim",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

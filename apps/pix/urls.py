@@ -1,0 +1,21 @@
+"""Routes of /api/v1/pix/ (no trailing slashes, like the rest of /api/v1/)."""
+
+from django.urls import path
+
+from . import api, brcode_api
+
+urlpatterns = [
+    path("keys", api.KeyListApi.as_view(), name="api-pix-keys"),
+    path("keys/lookup/<path:key>", api.KeyLookupApi.as_view(), name="api-pix-key-lookup"),
+    path("keys/<int:key_id>", api.KeyDetailApi.as_view(), name="api-pix-key"),
+    path("keys/<int:key_id>/confirm", api.KeyConfirmApi.as_view(), name="api-pix-key-confirm"),
+    path("claims", api.ClaimListApi.as_view(), name="api-pix-claims"),
+    path(
+        "claims/<int:claim_id>/confirm",
+        api.ClaimConfirmApi.as_view(),
+        name="api-pix-claim-confirm",
+    ),
+    path("claims/<int:claim_id>/cancel", api.ClaimCancelApi.as_view(), name="api-pix-claim-cancel"),
+    path("brcode/decode", brcode_api.BRCodeDecodeApi.as_view(), name="api-pix-brcode-decode"),
+    path("brcode", brcode_api.BRCodeCreateApi.as_view(), name="api-pix-brcode"),
+]
