@@ -422,3 +422,10 @@ PIX_DICT_BUCKET_REFILL_PER_MINUTE = env.float("PIX_DICT_BUCKET_REFILL_PER_MINUTE
 PIX_DICT_LOOKUP_COST_FOUND = env.int("PIX_DICT_LOOKUP_COST_FOUND", default=1)
 PIX_DICT_LOOKUP_COST_NOT_FOUND = env.int("PIX_DICT_LOOKUP_COST_NOT_FOUND", default=20)
 PIX_DICT_PAYMENT_SENT_CREDIT = env.int("PIX_DICT_PAYMENT_SENT_CREDIT", default=1)
+# The SPI (apps/pix/adapters/spi.py). "simulator" (default): BACEN's instant payment system
+# simulated in our database (SpiSimulator: pacs.008/pacs.002/pacs.004 XML, rejections,
+# latency, timeouts, inbound Pix); "http": the production client (mTLS, not reachable here).
+PIX_SPI_CLIENT = env("PIX_SPI_CLIENT", default="simulator")
+PIX_SPI_LATENCY_MS = env("PIX_SPI_LATENCY_MS", default="0,0" if TESTING else "5,40")  # min,max
+PIX_SPI_TIMEOUT_RATE = env.float("PIX_SPI_TIMEOUT_RATE", default=0.0)  # 0.0 .. 1.0
+PIX_SPI_MAX_AMOUNT_CENTS = env.int("PIX_SPI_MAX_AMOUNT_CENTS", default=100_000_000)  # AM02 above
