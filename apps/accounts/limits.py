@@ -43,7 +43,7 @@ KYC_LIMITS: dict[int, LevelLimits] = {
 
 # Which posting kinds count as "sent through" each product.
 PRODUCT_KINDS: dict[str, tuple[str, ...]] = {
-    "pix": ("pix_out",),
+    "pix": ("pix_out", "pix_internal"),
     "ted": ("ted_out",),
     "boleto": ("boleto_payment",),
     "book": ("book_transfer",),

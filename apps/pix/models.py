@@ -445,3 +445,77 @@ class SpiSimulatedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.end_to_end_id} {self.status} {self.reason}".rstrip()
+
+
+# --- Pix transfers ----------------------------------------------------------------------
+
+
+class PixTransfer(FSMModel):
+    """One Pix, sent by one of our customers or received by one.
+
+    Outbound to another PSP: created -> sent (payer debited to the reserves account, pacs.008
+    handed to the SPI) -> settled (ACSC) or rejected (RJCT: the money goes back). Internal
+    (payee at Athena) and inbound Pix settle in one step: created -> settled.
+    """
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("sent")
+        IN = "in", _("received")
+
+    class State(models.TextChoices):
+        CREATED = "created", _("created")
+        SENT = "sent", _("sent to the SPI")
+        SETTLED = "settled", _("settled")
+        REJECTED = "rejected", _("rejected (money returned)")
+
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    end_to_end_id = models.CharField(max_length=32, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_transfers")
+    amount = models.BigIntegerField(_("amount (centavos)"))
+    internal = models.BooleanField(default=False)
+    # The other side: the payee of an outbound Pix, the payer of an inbound one. The tax id
+    # is kept in full (the SPI message carries it) but encrypted at rest.
+    counterparty_name = models.CharField(max_length=140, blank=True)
+    counterparty_tax_id = EncryptedTextField(blank=True)
+    counterparty_ispb = models.CharField(max_length=8)
+    counterparty_branch = models.CharField(max_length=4, blank=True)
+    counterparty_account_number = models.CharField(max_length=20)
+    counterparty_account_type = models.CharField(max_length=4, blank=True)
+    counterparty_key = models.CharField(max_length=77, blank=True)
+    description = models.CharField(max_length=140, blank=True)
+    state = FSMField(default=State.CREATED, choices=State.choices, protected=True)
+    debit_entry_id = models.BigIntegerField(null=True, blank=True)
+    credit_entry_id = models.BigIntegerField(null=True, blank=True)
+    return_entry_id = models.BigIntegerField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=200, blank=True)
+    pacs008 = models.TextField(blank=True)
+    pacs002 = models.TextField(blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    history = tracked_history(excluded_fields=["pacs008", "pacs002"])
+
+    class Meta:
+        verbose_name = _("Pix transfer")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="pix_transfer_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="pix_transfer_account_idx"),
+            models.Index(fields=["state", "updated_at"], name="pix_transfer_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pix {self.direction} {self.end_to_end_id} ({self.state})"
+
+    @transition(field=state, source=State.CREATED, target=State.SENT)
+    def send(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=[State.CREATED, State.SENT], target=State.SETTLED)
+    def settle(self, *, by=None, reason: str = "") -> None:
+        from django.utils import timezone
+
+        self.settled_at = timezone.now()
+
+    @transition(field=state, source=State.SENT, target=State.REJECTED)
+    def reject(self, *, by=None, reason: str = "") -> None:
+        self.reject_reason = reason[:200]
