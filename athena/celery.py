@@ -22,6 +22,7 @@ app.conf.beat_schedule = {
     "expire-stale-pix-keys": {"task": "apps.pix.tasks.expire_stale_keys_task", "schedule": 3600.0},
     "expire-holds": {"task": "apps.accounts.tasks.expire_holds_task", "schedule": 60.0},
     "reconcile-ledger": {"task": "apps.accounts.tasks.reconcile_ledger_task", "schedule": 3600.0},
+    "pix-retry-sent": {"task": "apps.pix.tasks.pix_retry_sent_task", "schedule": 30.0},
     "purge-idempotency-records": {
         "task": "apps.core.tasks.purge_idempotency_records_task",
         "schedule": 3600.0,

@@ -23,9 +23,7 @@ class EchoWrite(APIView):
         if data.validated_data["note"] == "refuse":
             outbox.publish(topic="test.refused", payload={})
             raise ValidationFailed("refused on purpose", field="note")
-        message = outbox.publish(
-            topic="test.effect", payload={"note": data.validated_data["note"]}
-        )
+        message = outbox.publish(topic="test.effect", payload={"note": data.validated_data["note"]})
         return Response(
             {"effect": str(message.id), "nonce": uuid.uuid4().hex}, status=status.HTTP_201_CREATED
         )

@@ -65,12 +65,14 @@ def maria(amount_cents: int = 100_000, *, kyc_level: int = 0) -> Account:
     return funded_account(amount_cents, customer=customer)
 
 
-def test_pix_to_another_psp_settles_and_moves_money_to_reserves():
+def test_pix_to_another_psp_settles_and_moves_money_to_reserves(django_capture_on_commit_callbacks):
     account = maria(100_000)
     key = key_elsewhere()
     reserves_before = reserves_total()
 
-    transfer = pix_send(account=account, key=key, amount_cents=15_000, description="aluguel")
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer = pix_send(account=account, key=key, amount_cents=15_000, description="aluguel")
+    transfer.refresh_from_db()
 
     assert transfer.state == PixTransfer.State.SETTLED and not transfer.internal
     assert transfer.counterparty_ispb == BB and transfer.counterparty_key == key
@@ -86,12 +88,14 @@ def test_pix_to_another_psp_settles_and_moves_money_to_reserves():
     assert transfer.history.count() == 3  # created, sent, settled
 
 
-def test_pix_rejected_by_the_spi_gives_the_money_back():
+def test_pix_rejected_by_the_spi_gives_the_money_back(django_capture_on_commit_callbacks):
     account = maria(100_000)
     key = key_elsewhere(number="912345")  # the SPI simulator's "no such account" (AC03)
     reserves_before = reserves_total()
 
-    transfer = pix_send(account=account, key=key, amount_cents=15_000, description="")
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer = pix_send(account=account, key=key, amount_cents=15_000, description="")
+    transfer.refresh_from_db()
 
     assert transfer.state == PixTransfer.State.REJECTED
     assert transfer.reject_reason.startswith("AC03")
@@ -104,10 +108,12 @@ def test_pix_rejected_by_the_spi_gives_the_money_back():
     assert steps == ["sent", "rejected"]
 
 
-def test_pix_without_an_answer_stays_sent(settings):
+def test_pix_without_an_answer_stays_sent(settings, django_capture_on_commit_callbacks):
     settings.PIX_SPI_TIMEOUT_RATE = 1.0
     account = maria(100_000)
-    transfer = pix_send(account=account, key=key_elsewhere(), amount_cents=1_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer = pix_send(account=account, key=key_elsewhere(), amount_cents=1_000)
+    transfer.refresh_from_db()
     assert transfer.state == PixTransfer.State.SENT
     assert balance_of(account.pk)[0] == 99_000  # debited; the retry decides the rest
 

@@ -519,3 +519,60 @@ class PixTransfer(FSMModel):
     @transition(field=state, source=State.SENT, target=State.REJECTED)
     def reject(self, *, by=None, reason: str = "") -> None:
         self.reject_reason = reason[:200]
+
+
+class PixRefund(FSMModel):
+    """A devolução (pacs.004) of a Pix one of our customers received, in whole or in part.
+
+    EM_PROCESSAMENTO (customer debited to the reserves account, pacs.004 built) -> DEVOLVIDO
+    (the SPI settled the return) or NAO_REALIZADO (RJCT: the money goes back to the
+    customer). `refund_id` is the client's `id`, unique per Pix (endToEndId)."""
+
+    class State(models.TextChoices):
+        EM_PROCESSAMENTO = "EM_PROCESSAMENTO", _("in progress")
+        DEVOLVIDO = "DEVOLVIDO", _("returned")
+        NAO_REALIZADO = "NAO_REALIZADO", _("not carried out")
+
+    transfer = models.ForeignKey(PixTransfer, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(_("refund id"), max_length=35)
+    return_id = models.CharField(_("return id"), max_length=32, unique=True)
+    amount = models.BigIntegerField(_("amount (centavos)"))
+    reason_code = models.CharField(max_length=4, default="MD06")
+    description = models.CharField(max_length=140, blank=True)
+    state = FSMField(default=State.EM_PROCESSAMENTO, choices=State.choices, protected=True)
+    debit_entry_id = models.BigIntegerField(null=True, blank=True)
+    return_entry_id = models.BigIntegerField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=200, blank=True)
+    pacs004 = models.TextField(blank=True)
+    pacs002 = models.TextField(blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    history = tracked_history(excluded_fields=["pacs004", "pacs002"])
+
+    class Meta:
+        verbose_name = _("Pix refund")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer", "refund_id"], name="pix_refund_transfer_id_uniq"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="pix_refund_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refund_id__regex=r"^[a-zA-Z0-9]{1,35}$"),
+                name="pix_refund_id_format",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "updated_at"], name="pix_refund_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pix refund {self.refund_id} of {self.transfer_id} ({self.state})"
+
+    @transition(field=state, source=State.EM_PROCESSAMENTO, target=State.DEVOLVIDO)
+    def complete(self, *, by=None, reason: str = "") -> None:
+        from django.utils import timezone
+
+        self.returned_at = timezone.now()
+
+    @transition(field=state, source=State.EM_PROCESSAMENTO, target=State.NAO_REALIZADO)
+    def fail(self, *, by=None, reason: str = "") -> None:
+        self.reject_reason = reason[:200]

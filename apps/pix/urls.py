@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, brcode_api
+from . import api, brcode_api, transfers_api
 
 urlpatterns = [
     path("keys", api.KeyListApi.as_view(), name="api-pix-keys"),
@@ -18,4 +18,10 @@ urlpatterns = [
     path("claims/<int:claim_id>/cancel", api.ClaimCancelApi.as_view(), name="api-pix-claim-cancel"),
     path("brcode/decode", brcode_api.BRCodeDecodeApi.as_view(), name="api-pix-brcode-decode"),
     path("brcode", brcode_api.BRCodeCreateApi.as_view(), name="api-pix-brcode"),
+    path("transfers", transfers_api.TransferListApi.as_view(), name="api-pix-transfers"),
+    path(
+        "transfers/<str:end_to_end_id>",
+        transfers_api.TransferDetailApi.as_view(),
+        name="api-pix-transfer",
+    ),
 ]

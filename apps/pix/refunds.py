@@ -1,0 +1,203 @@
+"""Refunds (devoluções) of Pix our customers received: pacs.004 to the SPI.
+
+    refund_request: in one transaction, with the Pix's row locked: idempotency on the
+              client's `id`, the rules (inbound settled Pix, within 90 days, the refunds not
+              refused add up to at most the original amount), debit the customer to the
+              reserves account (kind "pix_refund"), pacs.004 built, state EM_PROCESSAMENTO
+    refund_submit: hand the pacs.004 to the SPI; ACSC -> DEVOLVIDO; RJCT -> the money goes
+              back to the customer (kind "pix_refund_return") and NAO_REALIZADO; no answer
+              (SpiTimeout, SPI unavailable) -> stays EM_PROCESSAMENTO, to be submitted again
+
+Locking the Pix's row serialises every refund of one Pix, so concurrent requests can neither
+exceed the original amount nor create one `id` twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.accounts.ledger import Leg, post_entry
+from apps.accounts.services import internal_account
+from apps.core.errors import Conflict, DomainError, ValidationFailed
+from apps.core.fsm import apply_transition
+from apps.pix import e2e
+from apps.pix.adapters.spi import SpiError, spi_client
+from apps.pix.iso20022 import PaymentReturn, ReturnReason, TxStatus, build_pacs004, parse_pacs002
+from apps.pix.models import PixRefund, PixTransfer
+
+logger = logging.getLogger(__name__)
+
+RESERVES = "reserves_bacen"
+REFUND_WINDOW = timedelta(days=90)  # Regulamento Pix: devolução up to 90 days after the Pix
+_REFUND_ID_RE = re.compile(r"\A[a-zA-Z0-9]{1,35}\Z")
+
+
+class RefundNotAllowed(DomainError):
+    code = "pix_refund_not_allowed"
+    title = "Refund not allowed"
+
+
+class RefundExceedsOriginal(DomainError):
+    code = "pix_refund_exceeds_original"
+    title = "Refunds would exceed the original amount"
+
+
+class RefundIdConflict(Conflict):
+    code = "pix_refund_id_conflict"
+    title = "Refund id already used with other data"
+
+
+def _text(xml: bytes | str) -> str:
+    return xml.decode() if isinstance(xml, bytes) else xml
+
+
+def _refunded_total(transfer: PixTransfer) -> int:
+    return (
+        PixRefund.objects.filter(transfer=transfer)
+        .exclude(state=PixRefund.State.NAO_REALIZADO)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+
+
+def _check_refundable(transfer: PixTransfer, amount_cents: int, now: datetime) -> None:
+    if transfer.direction != PixTransfer.Direction.IN:
+        raise RefundNotAllowed("Only a Pix received can be refunded.")
+    if transfer.state != PixTransfer.State.SETTLED:
+        raise RefundNotAllowed("Only a settled Pix can be refunded.")
+    received_at = transfer.settled_at or transfer.created_at
+    if now - received_at > REFUND_WINDOW:
+        raise RefundNotAllowed("A Pix can be refunded up to 90 days after it was received.")
+    refunded = _refunded_total(transfer)
+    if refunded + amount_cents > transfer.amount:
+        raise RefundExceedsOriginal(
+            f"Refunds would exceed the original amount: {transfer.amount} centavos, "
+            f"{refunded} already refunded or in progress, {amount_cents} asked."
+        )
+
+
+def refund_request(
+    *,
+    transfer: PixTransfer,
+    refund_id: str,
+    amount_cents: int,
+    description: str = "",
+    actor=None,
+    reason_code: ReturnReason | str = ReturnReason.MD06,
+    now: datetime | None = None,
+) -> PixRefund:
+    """Refund (part of) an inbound Pix; idempotent on (transfer, refund_id)."""
+    if not isinstance(refund_id, str) or not _REFUND_ID_RE.match(refund_id):
+        raise ValidationFailed("The refund id must be 1 to 35 letters or digits.", field="id")
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+    reason = str(reason_code)
+    if reason not in ReturnReason.__members__:
+        raise ValidationFailed(f"Unknown return reason code {reason!r}.", field="reason_code")
+    now = now or timezone.now()
+    own_ispb = settings.ATHENA_ISPB
+    by = actor or "customer"
+    with transaction.atomic():
+        locked = PixTransfer.objects.select_for_update().get(pk=transfer.pk)
+        existing = PixRefund.objects.filter(transfer=locked, refund_id=refund_id).first()
+        if existing is not None:
+            if existing.amount != amount_cents:
+                raise RefundIdConflict(
+                    f"Refund {refund_id} of this Pix already exists with amount "
+                    f"{existing.amount} centavos, not {amount_cents}."
+                )
+            return existing
+        _check_refundable(locked, amount_cents, now)
+        refund = PixRefund.objects.create(
+            transfer=locked,
+            refund_id=refund_id,
+            return_id=e2e.new_return_id(own_ispb, now),
+            amount=amount_cents,
+            reason_code=reason,
+            description=description[:140],
+        )
+        created_by = (
+            getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+        )
+        refund.debit_entry_id = post_entry(
+            kind="pix_refund",
+            legs=[
+                Leg(locked.account_id, -amount_cents),
+                Leg(internal_account(RESERVES).pk, amount_cents),
+            ],
+            description=description or "Pix refund",
+            reference_type="pix_refund",
+            reference_id=refund.pk,
+            created_by_id=created_by,
+            metadata={
+                "end_to_end_id": locked.end_to_end_id,
+                "return_id": refund.return_id,
+                "refund_id": refund_id,
+                "by": str(by),
+            },
+        )
+        refund.pacs004 = _text(
+            build_pacs004(
+                PaymentReturn(
+                    msg_id=e2e.new_msg_id(own_ispb),
+                    created_at=now,
+                    sender_ispb=own_ispb,
+                    return_id=refund.return_id,
+                    original_end_to_end_id=locked.end_to_end_id,
+                    amount_cents=amount_cents,
+                    reason_code=reason,
+                    debtor_ispb=own_ispb,
+                    creditor_ispb=locked.counterparty_ispb,
+                    remittance_info=refund.description or None,
+                )
+            )
+        )
+        refund.save(update_fields=["debit_entry_id", "pacs004", "updated_at"])
+    return refund_submit(refund.pk)
+
+
+def refund_submit(refund_pk: int) -> PixRefund:
+    """Hand an EM_PROCESSAMENTO refund's pacs.004 to the SPI and act on the answer."""
+    refund = PixRefund.objects.get(pk=refund_pk)
+    if refund.state != PixRefund.State.EM_PROCESSAMENTO:
+        return refund
+    try:
+        answer = spi_client().send_return(refund.pacs004.encode())
+    except SpiError as exc:
+        logger.warning(
+            "pix refund not answered by the SPI: %s", exc, extra={"return_id": refund.return_id}
+        )
+        return refund
+    status = parse_pacs002(answer)
+    with transaction.atomic():
+        refund = PixRefund.objects.select_for_update().get(pk=refund_pk)
+        if refund.state != PixRefund.State.EM_PROCESSAMENTO:
+            return refund
+        refund.pacs002 = _text(answer)
+        if status.status in (TxStatus.ACSC, TxStatus.ACCC):
+            apply_transition(refund, "complete", by="spi", reason=str(status.status))
+        elif status.status == TxStatus.RJCT:
+            refund.return_entry_id = post_entry(
+                kind="pix_refund_return",
+                legs=[
+                    Leg(internal_account(RESERVES).pk, -refund.amount),
+                    Leg(refund.transfer.account_id, refund.amount),
+                ],
+                description="Pix refund rejected: money returned",
+                reference_type="pix_refund",
+                reference_id=refund.pk,
+                metadata={"return_id": refund.return_id, "reason": status.reason_code},
+            )
+            info = "; ".join(status.additional_info)
+            reason = f"{status.reason_code}: {info}" if info else str(status.reason_code)
+            apply_transition(refund, "fail", by="spi", reason=reason)
+        else:  # ACSP: accepted, settlement pending
+            refund.save(update_fields=["pacs002", "updated_at"])
+    return refund
