@@ -28,6 +28,13 @@ from tests.test_pix_transfers import key_elsewhere, maria, reserves_total
 
 
 @pytest.fixture(autouse=True)
+def _submit_at_once(monkeypatch):
+    """The test transaction never commits, so run the after-commit SPI step at once here;
+    test_refund_waits_for_commit_inside_a_transaction checks the deferral itself."""
+    monkeypatch.setattr("apps.pix.refunds.now_or_after_commit", lambda callback: callback())
+
+
+@pytest.fixture(autouse=True)
 def _fast_spi(settings):
     settings.PIX_SPI_LATENCY_MS = "0,0"
     settings.PIX_SPI_TIMEOUT_RATE = 0.0
@@ -216,3 +223,19 @@ def test_concurrent_refunds_never_exceed_the_original():
     assert sum(r.amount for r in refunds) == 9_000
     assert all(r.state == PixRefund.State.DEVOLVIDO for r in refunds)
     assert balance_of(transfer.account_id)[0] == 1_000
+
+
+@pytest.mark.django_db
+def test_refund_waits_for_commit_inside_a_transaction(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.core.transactions import now_or_after_commit
+
+    monkeypatch.setattr("apps.pix.refunds.now_or_after_commit", now_or_after_commit)
+    transfer = received(10_000)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refund = refund_request(transfer=transfer, refund_id="late", amount_cents=1_000)
+    assert refund.state == PixRefund.State.EM_PROCESSAMENTO and len(callbacks) == 1
+    callbacks[0]()
+    refund.refresh_from_db()
+    assert refund.state == PixRefund.State.DEVOLVIDO

@@ -27,6 +27,7 @@ from apps.accounts.ledger import Leg, post_entry
 from apps.accounts.services import internal_account
 from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
+from apps.core.transactions import now_or_after_commit
 from apps.pix import e2e
 from apps.pix.adapters.spi import SpiError, spi_client
 from apps.pix.iso20022 import PaymentReturn, ReturnReason, TxStatus, build_pacs004, parse_pacs002
@@ -160,7 +161,9 @@ def refund_request(
             )
         )
         refund.save(update_fields=["debit_entry_id", "pacs004", "updated_at"])
-    return refund_submit(refund.pk)
+    # The SPI must only see a committed debit (see now_or_after_commit).
+    refund_pk = refund.pk
+    return now_or_after_commit(lambda: refund_submit(refund_pk)) or refund
 
 
 def refund_submit(refund_pk: int) -> PixRefund:

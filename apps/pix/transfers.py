@@ -23,7 +23,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts import limits
@@ -34,6 +34,7 @@ from apps.core.documents import normalize_tax_id
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.outbox import publish
+from apps.core.transactions import now_or_after_commit
 from apps.pix import e2e
 from apps.pix.adapters import dict_client
 from apps.pix.adapters.spi import SpiError, spi_client
@@ -172,14 +173,11 @@ def pix_send(
         transfer.debit_entry_id = entry_id
         transfer.pacs008 = _text(build_pacs008(_credit_transfer(transfer, customer, creditor)))
         apply_transition(transfer, "send", by=by)
-    if connection.in_atomic_block:
-        # Inside a caller's transaction (the API's idempotency wrapper): the SPI must only
-        # see a debit that is committed, so the message goes out after commit and the
-        # caller answers with the transfer as SENT; beat retries what stays SENT.
-        transfer_id = transfer.pk
-        transaction.on_commit(lambda: pix_submit(transfer_id))
-        return transfer
-    return pix_submit(transfer.pk)
+    # The SPI must only see a committed debit: inside a caller's transaction (the API's
+    # idempotency wrapper) the message goes out after commit and the caller answers with
+    # the transfer as SENT; beat retries what stays SENT.
+    transfer_id = transfer.pk
+    return now_or_after_commit(lambda: pix_submit(transfer_id)) or transfer
 
 
 def _credit_transfer(transfer: PixTransfer, customer: Customer, creditor: Party) -> CreditTransfer:

@@ -9,320 +9,818 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReconciliationRun',
+            name="ReconciliationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('accounts_checked', models.PositiveIntegerField()),
-                ('postings_checked', models.BigIntegerField()),
-                ('postings_total', models.BigIntegerField(help_text='Sum of all postings (must be 0)')),
-                ('mismatches', models.JSONField(default=list)),
-                ('unbalanced_entries', models.JSONField(default=list)),
-                ('ok', models.BooleanField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                ("accounts_checked", models.PositiveIntegerField()),
+                ("postings_checked", models.BigIntegerField()),
+                (
+                    "postings_total",
+                    models.BigIntegerField(help_text="Sum of all postings (must be 0)"),
+                ),
+                ("mismatches", models.JSONField(default=list)),
+                ("unbalanced_entries", models.JSONField(default=list)),
+                ("ok", models.BooleanField()),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='StatementWatermark',
+            name="StatementWatermark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('final_upto', models.BigIntegerField(default=0)),
-                ('pending_upto', models.BigIntegerField(null=True)),
-                ('pending_xmax', models.BigIntegerField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("final_upto", models.BigIntegerField(default=0)),
+                ("pending_upto", models.BigIntegerField(null=True)),
+                ("pending_xmax", models.BigIntegerField(null=True)),
             ],
         ),
         migrations.AlterModelOptions(
-            name='customer',
-            options={'permissions': [('view_full_tax_id', 'Can see full CPF/CNPJ')]},
+            name="customer",
+            options={"permissions": [("view_full_tax_id", "Can see full CPF/CNPJ")]},
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('customer', 'customer payment account'), ('internal', 'internal ledger account')], default='customer', max_length=10)),
-                ('code', models.CharField(blank=True, max_length=40, null=True, unique=True)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('branch', models.CharField(default='0001', max_length=4)),
-                ('number', models.CharField(blank=True, max_length=12, null=True, unique=True)),
-                ('balance', models.BigIntegerField(default=0, editable=False)),
-                ('held', models.BigIntegerField(default=0, editable=False)),
-                ('overdraft_limit', models.BigIntegerField(default=0)),
-                ('state', django_fsm.FSMField(choices=[('active', 'active'), ('blocked_debit', 'blocked for debit'), ('blocked', 'blocked'), ('closed', 'closed')], default='active', max_length=50, protected=True)),
-                ('state_reason', models.TextField(blank=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='accounts.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "customer payment account"),
+                            ("internal", "internal ledger account"),
+                        ],
+                        default="customer",
+                        max_length=10,
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=40, null=True, unique=True)),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("branch", models.CharField(default="0001", max_length=4)),
+                ("number", models.CharField(blank=True, max_length=12, null=True, unique=True)),
+                ("balance", models.BigIntegerField(default=0, editable=False)),
+                ("held", models.BigIntegerField(default=0, editable=False)),
+                ("overdraft_limit", models.BigIntegerField(default=0)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("active", "active"),
+                            ("blocked_debit", "blocked for debit"),
+                            ("blocked", "blocked"),
+                            ("closed", "closed"),
+                        ],
+                        default="active",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("state_reason", models.TextField(blank=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="accounts.customer",
+                    ),
+                ),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='BalanceCheckpoint',
+            name="BalanceCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('upto_posting_id', models.BigIntegerField()),
-                ('balance', models.BigIntegerField()),
-                ('account', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("upto_posting_id", models.BigIntegerField()),
+                ("balance", models.BigIntegerField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BalanceShard',
+            name="BalanceShard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shard', models.PositiveSmallIntegerField()),
-                ('amount', models.BigIntegerField(default=0)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shards', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shard", models.PositiveSmallIntegerField()),
+                ("amount", models.BigIntegerField(default=0)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shards",
+                        to="accounts.account",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HistoricalAccount',
+            name="HistoricalAccount",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('kind', models.CharField(choices=[('customer', 'customer payment account'), ('internal', 'internal ledger account')], default='customer', max_length=10)),
-                ('code', models.CharField(blank=True, db_index=True, max_length=40, null=True)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('branch', models.CharField(default='0001', max_length=4)),
-                ('number', models.CharField(blank=True, db_index=True, max_length=12, null=True)),
-                ('overdraft_limit', models.BigIntegerField(default=0)),
-                ('state', django_fsm.FSMField(choices=[('active', 'active'), ('blocked_debit', 'blocked for debit'), ('blocked', 'blocked'), ('closed', 'closed')], default='active', max_length=50, protected=True)),
-                ('state_reason', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.customer')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "customer payment account"),
+                            ("internal", "internal ledger account"),
+                        ],
+                        default="customer",
+                        max_length=10,
+                    ),
+                ),
+                ("code", models.CharField(blank=True, db_index=True, max_length=40, null=True)),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("branch", models.CharField(default="0001", max_length=4)),
+                ("number", models.CharField(blank=True, db_index=True, max_length=12, null=True)),
+                ("overdraft_limit", models.BigIntegerField(default=0)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("active", "active"),
+                            ("blocked_debit", "blocked for debit"),
+                            ("blocked", "blocked"),
+                            ("closed", "closed"),
+                        ],
+                        default="active",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("state_reason", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.customer",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical account',
-                'verbose_name_plural': 'historical accounts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical account",
+                "verbose_name_plural": "historical accounts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('reference_type', models.CharField(blank=True, max_length=60)),
-                ('reference_id', models.CharField(blank=True, max_length=64)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("reference_type", models.CharField(blank=True, max_length=60)),
+                ("reference_id", models.CharField(blank=True, max_length=64)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversals",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'journal entries',
+                "verbose_name_plural": "journal entries",
             },
         ),
         migrations.CreateModel(
-            name='Hold',
+            name="Hold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('amount', models.BigIntegerField()),
-                ('captured_amount', models.BigIntegerField(default=0)),
-                ('reason', models.CharField(max_length=200)),
-                ('reference_type', models.CharField(blank=True, max_length=60)),
-                ('reference_id', models.CharField(blank=True, max_length=64)),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('state', django_fsm.FSMField(choices=[('active', 'active'), ('captured', 'captured'), ('released', 'released'), ('expired', 'expired')], default='active', max_length=50, protected=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='holds', to='accounts.account')),
-                ('capture_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("amount", models.BigIntegerField()),
+                ("captured_amount", models.BigIntegerField(default=0)),
+                ("reason", models.CharField(max_length=200)),
+                ("reference_type", models.CharField(blank=True, max_length=60)),
+                ("reference_id", models.CharField(blank=True, max_length=64)),
+                ("expires_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("active", "active"),
+                            ("captured", "captured"),
+                            ("released", "released"),
+                            ("expired", "expired"),
+                        ],
+                        default="active",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="holds",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "capture_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalReversalRequest',
+            name="HistoricalReversalRequest",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('amount', models.BigIntegerField(help_text="Sum of the entry's positive legs, in centavos")),
-                ('reason', models.TextField()),
-                ('state', django_fsm.FSMField(choices=[('pending', 'pending approval'), ('executed', 'executed'), ('rejected', 'rejected')], default='pending', max_length=50, protected=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.journalentry')),
-                ('reversal_entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                (
+                    "amount",
+                    models.BigIntegerField(
+                        help_text="Sum of the entry's positive legs, in centavos"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("pending", "pending approval"),
+                            ("executed", "executed"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="pending",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
+                (
+                    "reversal_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical reversal request',
-                'verbose_name_plural': 'historical reversal requests',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical reversal request",
+                "verbose_name_plural": "historical reversal requests",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalHold',
+            name="HistoricalHold",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('amount', models.BigIntegerField()),
-                ('captured_amount', models.BigIntegerField(default=0)),
-                ('reason', models.CharField(max_length=200)),
-                ('reference_type', models.CharField(blank=True, max_length=60)),
-                ('reference_id', models.CharField(blank=True, max_length=64)),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('state', django_fsm.FSMField(choices=[('active', 'active'), ('captured', 'captured'), ('released', 'released'), ('expired', 'expired')], default='active', max_length=50, protected=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('account', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.account')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('capture_entry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("amount", models.BigIntegerField()),
+                ("captured_amount", models.BigIntegerField(default=0)),
+                ("reason", models.CharField(max_length=200)),
+                ("reference_type", models.CharField(blank=True, max_length=60)),
+                ("reference_id", models.CharField(blank=True, max_length=64)),
+                ("expires_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("active", "active"),
+                            ("captured", "captured"),
+                            ("released", "released"),
+                            ("expired", "expired"),
+                        ],
+                        default="active",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "capture_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical hold',
-                'verbose_name_plural': 'historical holds',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical hold",
+                "verbose_name_plural": "historical holds",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
-                ('kind', models.CharField(max_length=40)),
-                ('created_at', models.DateTimeField()),
-                ('account', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='postings', to='accounts.account')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("kind", models.CharField(max_length=40)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="postings",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerAlert',
+            name="LedgerAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(max_length=40)),
-                ('message', models.TextField()),
-                ('detail', models.JSONField(default=dict)),
-                ('state', django_fsm.FSMField(choices=[('open', 'open'), ('acknowledged', 'acknowledged'), ('resolved', 'resolved')], default='open', max_length=50, protected=True)),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='accounts.reconciliationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("kind", models.CharField(max_length=40)),
+                ("message", models.TextField()),
+                ("detail", models.JSONField(default=dict)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("open", "open"),
+                            ("acknowledged", "acknowledged"),
+                            ("resolved", "resolved"),
+                        ],
+                        default="open",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="accounts.reconciliationrun",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalLedgerAlert',
+            name="HistoricalLedgerAlert",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('kind', models.CharField(max_length=40)),
-                ('message', models.TextField()),
-                ('detail', models.JSONField(default=dict)),
-                ('state', django_fsm.FSMField(choices=[('open', 'open'), ('acknowledged', 'acknowledged'), ('resolved', 'resolved')], default='open', max_length=50, protected=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.reconciliationrun')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, db_index=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("kind", models.CharField(max_length=40)),
+                ("message", models.TextField()),
+                ("detail", models.JSONField(default=dict)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("open", "open"),
+                            ("acknowledged", "acknowledged"),
+                            ("resolved", "resolved"),
+                        ],
+                        default="open",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.reconciliationrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical ledger alert',
-                'verbose_name_plural': 'historical ledger alerts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical ledger alert",
+                "verbose_name_plural": "historical ledger alerts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReversalRequest',
+            name="ReversalRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('amount', models.BigIntegerField(help_text="Sum of the entry's positive legs, in centavos")),
-                ('reason', models.TextField()),
-                ('state', django_fsm.FSMField(choices=[('pending', 'pending approval'), ('executed', 'executed'), ('rejected', 'rejected')], default='pending', max_length=50, protected=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.journalentry')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reversal_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "amount",
+                    models.BigIntegerField(
+                        help_text="Sum of the entry's positive legs, in centavos"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("pending", "pending approval"),
+                            ("executed", "executed"),
+                            ("rejected", "rejected"),
+                        ],
+                        default="pending",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reversal_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.journalentry",
+                    ),
+                ),
             ],
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'internal'), ('balance__gte', django.db.models.expressions.CombinedExpression(models.F('held'), '-', models.F('overdraft_limit'))), _connector='OR'), name='account_balance_within_overdraft'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "internal"),
+                    (
+                        "balance__gte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("held"), "-", models.F("overdraft_limit")
+                        ),
+                    ),
+                    _connector="OR",
+                ),
+                name="account_balance_within_overdraft",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('held__gte', 0)), name='account_held_nonneg'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("held__gte", 0)), name="account_held_nonneg"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('overdraft_limit__gte', 0)), name='account_overdraft_nonneg'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("overdraft_limit__gte", 0)), name="account_overdraft_nonneg"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('code__isnull', False), ('customer__isnull', True), ('kind', 'internal')), models.Q(('customer__isnull', False), ('kind', 'customer'), ('number__isnull', False)), _connector='OR'), name='account_kind_shape'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("code__isnull", False), ("customer__isnull", True), ("kind", "internal")
+                    ),
+                    models.Q(
+                        ("customer__isnull", False), ("kind", "customer"), ("number__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="account_kind_shape",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='balancecheckpoint',
-            constraint=models.UniqueConstraint(fields=('account', 'upto_posting_id'), name='balance_checkpoint_uniq'),
+            model_name="balancecheckpoint",
+            constraint=models.UniqueConstraint(
+                fields=("account", "upto_posting_id"), name="balance_checkpoint_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='balanceshard',
-            constraint=models.UniqueConstraint(fields=('account', 'shard'), name='balance_shard_uniq'),
+            model_name="balanceshard",
+            constraint=models.UniqueConstraint(
+                fields=("account", "shard"), name="balance_shard_uniq"
+            ),
         ),
         migrations.AddIndex(
-            model_name='journalentry',
-            index=models.Index(fields=['reference_type', 'reference_id'], name='accounts_jo_referen_d8df41_idx'),
+            model_name="journalentry",
+            index=models.Index(
+                fields=["reference_type", "reference_id"], name="accounts_jo_referen_d8df41_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('reverses__isnull', False)), fields=('reverses',), name='one_reversal_per_entry'),
+            model_name="journalentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reverses__isnull", False)),
+                fields=("reverses",),
+                name="one_reversal_per_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='hold_amount_positive'),
+            model_name="hold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="hold_amount_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['account', '-id'], name='posting_account_id_idx'),
+            model_name="posting",
+            index=models.Index(fields=["account", "-id"], name="posting_account_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['account', 'created_at'], name='posting_account_time_idx'),
+            model_name="posting",
+            index=models.Index(fields=["account", "created_at"], name="posting_account_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='posting',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='posting_amount_nonzero'),
+            model_name="posting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="posting_amount_nonzero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reversalrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['pending', 'executed'])), fields=('entry',), name='one_open_reversal_per_entry'),
+            model_name="reversalrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["pending", "executed"])),
+                fields=("entry",),
+                name="one_open_reversal_per_entry",
+            ),
         ),
     ]
