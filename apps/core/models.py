@@ -1,4 +1,5 @@
-"""Shared kernel tables: users, the audit log, idempotency records, the outbox, FSM logs."""
+"""Shared kernel tables: users, the audit log, idempotency records, the outbox, FSM logs,
+webhook deliveries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from apps.core.crypto import EncryptedTextField
 
 
 class TimeStampedModel(models.Model):
@@ -164,3 +167,71 @@ class StateTransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.source_state} -> {self.target_state}"
+
+
+class WebhookDelivery(models.Model):
+    """One notification to an integrator's URL, delivered at least once (apps/core/webhooks.py).
+
+    Written in the transaction of the event it reports; a Celery task POSTs it, signed with
+    HMAC-SHA256, and retries with exponential backoff until the receiver answers 2xx or the
+    attempts run out. `event_key` makes one event produce one delivery per URL."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed (attempts exhausted)")
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.CharField(max_length=60)  # e.g. "pix"
+    source_id = models.CharField(max_length=64, blank=True)  # e.g. the PixWebhook id
+    event_key = models.CharField(max_length=120)  # e.g. the endToEndId notified
+    url = models.URLField(max_length=500)
+    secret = EncryptedTextField(blank=True)  # the HMAC key, encrypted at rest
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id", "event_key"], name="webhook_delivery_event_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due_idx",
+                condition=models.Q(state="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"webhook {self.source} {self.event_key} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: what was answered, or why nothing was."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)  # first 2 KB
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}: {self.status_code or self.error}"

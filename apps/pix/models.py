@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -464,12 +465,24 @@ class PixTransfer(FSMModel):
 
     class State(models.TextChoices):
         CREATED = "created", _("created")
+        SCHEDULED = "scheduled", _("scheduled")
         SENT = "sent", _("sent to the SPI")
         SETTLED = "settled", _("settled")
         REJECTED = "rejected", _("rejected (money returned)")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    class Initiation(models.TextChoices):
+        # pacs.008 LclInstrm: how the payer gave the payee (SPI catalogue).
+        MANU = "MANU", _("agency and account typed in")
+        DICT = "DICT", _("Pix key")
+        QRES = "QRES", _("static QR code")
+        QRDN = "QRDN", _("dynamic QR code")
+        INIC = "INIC", _("payment initiator")
 
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    end_to_end_id = models.CharField(max_length=32, unique=True)
+    # Null only while SCHEDULED: the id carries the minute the Pix is really sent.
+    end_to_end_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_transfers")
     amount = models.BigIntegerField(_("amount (centavos)"))
     internal = models.BooleanField(default=False)
@@ -483,6 +496,16 @@ class PixTransfer(FSMModel):
     counterparty_account_type = models.CharField(max_length=4, blank=True)
     counterparty_key = models.CharField(max_length=77, blank=True)
     description = models.CharField(max_length=140, blank=True)
+    initiation = models.CharField(
+        max_length=4, choices=Initiation.choices, default=Initiation.DICT, blank=True
+    )
+    # The receiver's reconciliation id (pacs.008 PmtId/TxId): the charge's txid for a Pix
+    # paying a QR code; blank otherwise.
+    tx_id = models.CharField(_("txid"), max_length=35, blank=True)
+    charge = models.ForeignKey(
+        "PixCharge", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
     state = FSMField(default=State.CREATED, choices=State.choices, protected=True)
     debit_entry_id = models.BigIntegerField(null=True, blank=True)
     credit_entry_id = models.BigIntegerField(null=True, blank=True)
@@ -501,16 +524,27 @@ class PixTransfer(FSMModel):
         indexes = [
             models.Index(fields=["account", "created_at"], name="pix_transfer_account_idx"),
             models.Index(fields=["state", "updated_at"], name="pix_transfer_state_idx"),
+            models.Index(
+                fields=["scheduled_for"],
+                name="pix_transfer_scheduled_idx",
+                condition=models.Q(state="scheduled"),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Pix {self.direction} {self.end_to_end_id} ({self.state})"
+        return f"Pix {self.direction} {self.end_to_end_id or self.pk} ({self.state})"
 
-    @transition(field=state, source=State.CREATED, target=State.SENT)
+    @transition(field=state, source=State.CREATED, target=State.SCHEDULED)
+    def schedule(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=[State.CREATED, State.SCHEDULED], target=State.SENT)
     def send(self, *, by=None, reason: str = "") -> None:
         pass
 
-    @transition(field=state, source=[State.CREATED, State.SENT], target=State.SETTLED)
+    @transition(
+        field=state, source=[State.CREATED, State.SCHEDULED, State.SENT], target=State.SETTLED
+    )
     def settle(self, *, by=None, reason: str = "") -> None:
         from django.utils import timezone
 
@@ -518,6 +552,15 @@ class PixTransfer(FSMModel):
 
     @transition(field=state, source=State.SENT, target=State.REJECTED)
     def reject(self, *, by=None, reason: str = "") -> None:
+        self.reject_reason = reason[:200]
+
+    @transition(field=state, source=State.SCHEDULED, target=State.CANCELLED)
+    def cancel(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.SCHEDULED, target=State.FAILED)
+    def fail(self, *, by=None, reason: str = "") -> None:
+        """A scheduled Pix that could not go out on its day (funds, limits, payee gone)."""
         self.reject_reason = reason[:200]
 
 
@@ -576,3 +619,322 @@ class PixRefund(FSMModel):
     @transition(field=state, source=State.EM_PROCESSAMENTO, target=State.NAO_REALIZADO)
     def fail(self, *, by=None, reason: str = "") -> None:
         self.reject_reason = reason[:200]
+
+
+# --- Night limit chosen by the customer -------------------------------------------------
+
+
+class PixLimitSettings(models.Model):
+    """A natural person's Pix night window and night limit (Resolução BCB nº 142/2021).
+
+    The night starts at 20:00 or 22:00 and ends at 06:00 (Brasilia). A lower limit applies at
+    once; a higher one is recorded as pending and applies 24 h after the request, so a
+    fraudster holding the phone cannot raise it and empty the account the same night."""
+
+    class NightStart(models.IntegerChoices):
+        AT_20 = 20, "20:00"
+        AT_22 = 22, "22:00"
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="pix_limit_settings"
+    )
+    night_starts_at_hour = models.PositiveSmallIntegerField(
+        _("night starts at"), choices=NightStart.choices, default=NightStart.AT_20
+    )
+    night_limit = models.BigIntegerField(_("night limit (centavos)"), default=100_000)
+    pending_night_limit = models.BigIntegerField(null=True, blank=True)
+    pending_effective_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("Pix limit settings")
+        verbose_name_plural = _("Pix limit settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(night_limit__gte=0), name="pix_night_limit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pix limits of account {self.account_id}"
+
+
+# --- API Pix (BACEN) charges: locations, cob and cobv -------------------------------------
+
+
+class PixLocation(models.Model):
+    """A payload location (`loc`): the URL a dynamic BR Code points to.
+
+    The payer's PSP fetches the charge's payload from it. `id` is the API's integer id; the
+    URL (without scheme) is built from settings.PIX_LOCATION_HOST and `uuid`."""
+
+    class ChargeType(models.TextChoices):
+        COB = "cob", "cob"
+        COBV = "cobv", "cobv"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_locations")
+    charge_type = models.CharField(_("tipoCob"), max_length=4, choices=ChargeType.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Pix payload location")
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="pix_location_customer_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"loc {self.pk} ({self.charge_type})"
+
+
+class PixCharge(FSMModel):
+    """A charge of BACEN's API Pix: `cob` (immediate) or `cobv` (with a due date).
+
+    The structured parts of the standard are kept as given (JSON) where nothing queries
+    them: `value_terms` holds cobv's multa/juros/abatimento/desconto and cob's retirada,
+    `debtor` the devedor (encrypted: it carries a CPF/CNPJ; `debtor_tax_id_hash` serves
+    the list's cpf/cnpj filter).
+
+    ATIVA -> CONCLUIDA (paid) | REMOVIDA_PELO_USUARIO_RECEBEDOR (PATCH status) |
+    REMOVIDA_PELO_PSP (expired or cancelled by us)."""
+
+    class Kind(models.TextChoices):
+        COB = "cob", _("immediate charge")
+        COBV = "cobv", _("charge with due date")
+
+    class Status(models.TextChoices):
+        ATIVA = "ATIVA", _("active")
+        CONCLUIDA = "CONCLUIDA", _("paid")
+        REMOVIDA_PELO_USUARIO_RECEBEDOR = (
+            "REMOVIDA_PELO_USUARIO_RECEBEDOR",
+            _("removed by the receiver"),
+        )
+        REMOVIDA_PELO_PSP = "REMOVIDA_PELO_PSP", _("removed by the PSP")
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    txid = models.CharField(_("txid"), max_length=35)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_charges")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_charges")
+    pix_key = models.ForeignKey(PixKey, on_delete=models.PROTECT, related_name="charges")
+    key = models.CharField(_("chave"), max_length=77)
+    status = FSMField(default=Status.ATIVA, choices=Status.choices, protected=True)
+    revision = models.PositiveIntegerField(_("revisao"), default=0)
+    expires_in_seconds = models.PositiveIntegerField(_("expiracao"), default=86400)
+    due_date = models.DateField(_("dataDeVencimento"), null=True, blank=True)
+    valid_days_after_due = models.PositiveIntegerField(
+        _("validadeAposVencimento"), null=True, blank=True
+    )
+    amount = models.BigIntegerField(_("valor.original (centavos)"))
+    amount_editable = models.BooleanField(_("valor.modalidadeAlteracao"), default=False)
+    value_terms = models.JSONField(default=dict, blank=True)
+    debtor = EncryptedTextField(blank=True)  # JSON of `devedor`
+    debtor_tax_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    payer_request = models.CharField(_("solicitacaoPagador"), max_length=140, blank=True)
+    additional_info = models.JSONField(_("infoAdicionais"), default=list, blank=True)
+    location = models.OneToOneField(
+        PixLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="charge"
+    )
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+    history = tracked_history(excluded_fields=["debtor"])
+
+    class Meta:
+        verbose_name = _("Pix charge")
+        constraints = [
+            # txid is unique per receiving user (Manual de Padrões para Iniciação do Pix).
+            models.UniqueConstraint(fields=["customer", "txid"], name="pix_charge_txid_uniq"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="pix_charge_amount"),
+            models.CheckConstraint(
+                condition=models.Q(txid__regex=r"^[a-zA-Z0-9]{26,35}$"),
+                name="pix_charge_txid_format",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="pix_charge_customer_idx"),
+            models.Index(fields=["status", "kind"], name="pix_charge_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.txid} ({self.status})"
+
+    @transition(field=status, source=Status.ATIVA, target=Status.CONCLUIDA)
+    def conclude(self, *, by=None, reason: str = "") -> None:
+        from django.utils import timezone
+
+        self.concluded_at = timezone.now()
+
+    @transition(field=status, source=Status.ATIVA, target=Status.REMOVIDA_PELO_USUARIO_RECEBEDOR)
+    def remove_by_receiver(self, *, by=None, reason: str = "") -> None:
+        self.removed_reason = reason[:200]
+
+    @transition(field=status, source=Status.ATIVA, target=Status.REMOVIDA_PELO_PSP)
+    def remove_by_psp(self, *, by=None, reason: str = "") -> None:
+        self.removed_reason = reason[:200]
+
+
+class PixWebhook(models.Model):
+    """An integrator's webhook for a key (`PUT /webhook/{chave}`): Pix received on the key are
+    POSTed to `url` + "/pix", signed with HMAC-SHA256 under `secret`."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_webhooks")
+    pix_key = models.OneToOneField(PixKey, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField(_("webhookUrl"), max_length=500)
+    secret = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Pix webhook")
+
+    def __str__(self) -> str:
+        return f"webhook of {self.pix_key_id} -> {self.url}"
+
+
+# --- MED (Mecanismo Especial de Devolução) and cautionary blocks -------------------------
+
+
+class InfractionReport(FSMModel):
+    """A MED infraction report about one Pix.
+
+    role REPORTER: our customer sent the Pix and contests it (we report to the DICT; the
+    receiving PSP analyses). role REPORTED: another PSP reports a Pix our customer received;
+    our compliance officers analyse it and, when they agree, a MED refund returns what is
+    left of the money (a `PixRefund` with reason FR01).
+
+    OPEN -> ACKNOWLEDGED -> CLOSED (analysis_result AGREED | DISAGREED); OPEN/ACKNOWLEDGED
+    -> CANCELLED (withdrawn by the reporter)."""
+
+    class Role(models.TextChoices):
+        REPORTER = "REPORTER", _("reported by us")
+        REPORTED = "REPORTED", _("reported against us")
+
+    class Situation(models.TextChoices):
+        SCAM = "SCAM", _("scam")
+        ACCOUNT_TAKEOVER = "ACCOUNT_TAKEOVER", _("account takeover")
+        COERCION = "COERCION", _("coercion")
+        FRAUDULENT_ACCESS = "FRAUDULENT_ACCESS", _("fraudulent access")
+        OTHER = "OTHER", _("other")
+
+    class State(models.TextChoices):
+        OPEN = "OPEN", _("open")
+        ACKNOWLEDGED = "ACKNOWLEDGED", _("under analysis")
+        CLOSED = "CLOSED", _("closed")
+        CANCELLED = "CANCELLED", _("cancelled")
+
+    class Result(models.TextChoices):
+        AGREED = "AGREED", _("agreed: fraud confirmed")
+        DISAGREED = "DISAGREED", _("disagreed")
+
+    dict_report_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    transfer = models.ForeignKey(
+        PixTransfer, on_delete=models.PROTECT, related_name="infraction_reports"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices)
+    situation = models.CharField(max_length=17, choices=Situation.choices)
+    details = models.TextField(_("details"), max_length=2000, blank=True)
+    reporter_participant = models.CharField(max_length=8)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    analysis_result = models.CharField(max_length=9, choices=Result.choices, blank=True)
+    analysis_details = models.TextField(blank=True)
+    analysed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    refund = models.ForeignKey(
+        PixRefund, null=True, blank=True, on_delete=models.PROTECT, related_name="infractions"
+    )
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("MED infraction report")
+        constraints = [
+            # One open report per Pix and side: a second one would double-refund.
+            models.UniqueConstraint(
+                fields=["transfer", "role"],
+                condition=models.Q(state__in=["OPEN", "ACKNOWLEDGED"]),
+                name="infraction_one_open_per_transfer",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="infraction_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"MED {self.role} {self.transfer_id} ({self.state})"
+
+    @transition(field=state, source=State.OPEN, target=State.ACKNOWLEDGED)
+    def acknowledge(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=[State.OPEN, State.ACKNOWLEDGED], target=State.CLOSED)
+    def close(self, *, by=None, reason: str = "") -> None:
+        from django.utils import timezone
+
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=[State.OPEN, State.ACKNOWLEDGED], target=State.CANCELLED)
+    def cancel(self, *, by=None, reason: str = "") -> None:
+        from django.utils import timezone
+
+        self.closed_at = timezone.now()
+
+
+class CautionaryBlock(FSMModel):
+    """A cautionary block (bloqueio cautelar) of a received Pix: up to 72 h, as a ledger hold.
+
+    ACTIVE -> RELEASED (analysis cleared it, or 72 h passed: state EXPIRED) | USED (the held
+    money went back to the payer by a MED refund)."""
+
+    MAX_DURATION_HOURS = 72
+
+    class State(models.TextChoices):
+        ACTIVE = "ACTIVE", _("active")
+        RELEASED = "RELEASED", _("released")
+        EXPIRED = "EXPIRED", _("expired (72 h)")
+        USED = "USED", _("used for a MED refund")
+
+    transfer = models.ForeignKey(
+        PixTransfer, on_delete=models.PROTECT, related_name="cautionary_blocks"
+    )
+    hold = models.OneToOneField(
+        "accounts.Hold", on_delete=models.PROTECT, related_name="cautionary_block"
+    )
+    amount = models.BigIntegerField(_("amount (centavos)"))
+    reason = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+    infraction = models.ForeignKey(
+        InfractionReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cautionary_blocks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("cautionary block")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="cautionary_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"block of {self.transfer_id}: {self.amount} ({self.state})"
+
+    @transition(field=state, source=State.ACTIVE, target=State.RELEASED)
+    def release(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.ACTIVE, target=State.EXPIRED)
+    def expire(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=State.ACTIVE, target=State.USED)
+    def use(self, *, by=None, reason: str = "") -> None:
+        pass
