@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("athena.api_urls")),
+    path("api/pix/v2/", include("apps.pix.api_v2.urls")),
     path("", include(("athena.portal_urls", "portal"), namespace="portal")),
 ]
 

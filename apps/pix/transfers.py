@@ -38,6 +38,7 @@ from apps.core.transactions import now_or_after_commit
 from apps.pix import e2e
 from apps.pix.adapters import dict_client
 from apps.pix.adapters.spi import SpiError, spi_client
+from apps.pix.charges import charge_payment_received
 from apps.pix.iso20022 import (
     CreditTransfer,
     LocalInstrument,
@@ -284,8 +285,11 @@ def pix_receive(xml: bytes | str) -> PixTransfer:
                 counterparty_account_type=str(ct.debtor.account_type),
                 counterparty_key=ct.creditor.pix_key or "",
                 description=(ct.remittance_info or "")[:140],
+                initiation=str(ct.initiation),
+                tx_id=ct.tx_id or "",
                 pacs008=_text(xml),
             )
+            charge_payment_received(transfer)
             transfer.credit_entry_id = post_entry(
                 kind="pix_in",
                 legs=[

@@ -1,6 +1,6 @@
 """Routes of /api/v1/pix/ (no trailing slashes, like the rest of /api/v1/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import api, brcode_api, transfers_api
 
@@ -24,4 +24,5 @@ urlpatterns = [
         transfers_api.TransferDetailApi.as_view(),
         name="api-pix-transfer",
     ),
+    path("", include("apps.pix.med_urls")),
 ]

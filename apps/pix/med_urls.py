@@ -1,0 +1,3 @@
+"""Routes of MED (infraction reports) and cautionary blocks under /api/v1/pix/."""
+
+urlpatterns: list = []
