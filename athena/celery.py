@@ -14,6 +14,10 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "drain-outbox": {"task": "apps.core.tasks.drain_outbox_task", "schedule": 2.0},
+    "deliver-due-webhooks": {
+        "task": "apps.core.tasks.deliver_due_webhooks_task",
+        "schedule": 15.0,
+    },
     "advance-balance-checkpoints": {
         "task": "apps.accounts.tasks.advance_checkpoints_task",
         "schedule": 2.0,
@@ -21,8 +25,14 @@ app.conf.beat_schedule = {
     "sync-dict-claims": {"task": "apps.pix.tasks.sync_dict_claims_task", "schedule": 60.0},
     "expire-stale-pix-keys": {"task": "apps.pix.tasks.expire_stale_keys_task", "schedule": 3600.0},
     "expire-holds": {"task": "apps.accounts.tasks.expire_holds_task", "schedule": 60.0},
+    "expire-cautionary-blocks": {
+        "task": "apps.pix.tasks.expire_cautionary_blocks_task",
+        "schedule": 60.0,
+    },
     "reconcile-ledger": {"task": "apps.accounts.tasks.reconcile_ledger_task", "schedule": 3600.0},
     "pix-retry-sent": {"task": "apps.pix.tasks.pix_retry_sent_task", "schedule": 30.0},
+    "pix-run-scheduled": {"task": "apps.pix.tasks.run_scheduled_pix_task", "schedule": 60.0},
+    "pix-expire-charges": {"task": "apps.pix.tasks.expire_charges_task", "schedule": 300.0},
     "purge-idempotency-records": {
         "task": "apps.core.tasks.purge_idempotency_records_task",
         "schedule": 3600.0,

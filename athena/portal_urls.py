@@ -1,6 +1,6 @@
 """Customer portal pages, gathered from the apps."""
 
-from django.urls import path
+from django.urls import include, path
 
 from apps.accounts import statement_views
 from apps.accounts import views as accounts_views
@@ -31,3 +31,6 @@ urlpatterns += [
         name="transfer_receipt",
     ),
 ]
+
+# Pix (apps.pix.portal_views): reversed as "portal:pix:<name>".
+urlpatterns += [path("pix/", include("apps.pix.portal_urls"))]

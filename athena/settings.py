@@ -121,7 +121,20 @@ else:
     DATABASES = {"default": embedded_database_settings(VAR_DIR / "pgdata")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Athena Pay runs on PostgreSQL only.")
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0 if DEBUG else 60)
+# Under ASGI every sync view may run on a different thread and a persistent connection per
+# thread is never reused (nor closed): the web process takes a psycopg pool instead
+# (DB_POOL_MAX_SIZE > 0, set for the web service in docker-compose; Django then needs
+# CONN_MAX_AGE 0). Celery's prefork children must not inherit a pool: they leave it off.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # SSD-era planner costs for our sessions (PostgreSQL's default 4.0 assumes spinning disks
@@ -370,6 +383,23 @@ LOGGING = {
 # --- Athena domain settings ---
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# Webhooks to integrators (apps/core/webhooks.py, docs/pix-webhooks.md): each POST waits at
+# most WEBHOOK_TIMEOUT_SECONDS to connect and as long per read; a failed attempt is retried
+# after WEBHOOK_BACKOFF_BASE_SECONDS * 2**(n-1) (with jitter, capped at
+# WEBHOOK_BACKOFF_MAX_SECONDS) until WEBHOOK_MAX_ATTEMPTS attempts have been made.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)  # per beat run
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=8)  # POSTs at once per run
+# SSRF guard: in production webhook URLs must be https and reach public addresses only
+# (checked when configured and again on every connection). Plain http is accepted only with
+# DEBUG or ATHENA_TESTING; loopback/private/link-local targets only with this switch, which
+# defaults to on for DEBUG and tests (local receivers) and must stay off in production.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG or TESTING)
+# Deliver at once after the enqueuing transaction commits (beat picks up whatever is left).
+WEBHOOK_KICK_ON_COMMIT = env.bool("WEBHOOK_KICK_ON_COMMIT", default=True)
 
 # --- operations ---
 # Seconds /readyz waits for its probes (database, cache, broker) before answering 503.
@@ -429,3 +459,10 @@ PIX_SPI_CLIENT = env("PIX_SPI_CLIENT", default="simulator")
 PIX_SPI_LATENCY_MS = env("PIX_SPI_LATENCY_MS", default="0,0" if TESTING else "5,40")  # min,max
 PIX_SPI_TIMEOUT_RATE = env.float("PIX_SPI_TIMEOUT_RATE", default=0.0)  # 0.0 .. 1.0
 PIX_SPI_MAX_AMOUNT_CENTS = env.int("PIX_SPI_MAX_AMOUNT_CENTS", default=100_000_000)  # AM02 above
+# API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
+# "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
+# with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from
+# SECRET_KEY (apps/pix/charge_jws.py); production must set a real key.
+PIX_LOCATION_HOST = env("PIX_LOCATION_HOST", default="pix.athena.example")
+PIX_PAYLOAD_SIGNING_KEY = env("PIX_PAYLOAD_SIGNING_KEY", default="")
+PIX_MERCHANT_CITY = env("PIX_MERCHANT_CITY", default="SAO PAULO")  # BR Code field 60

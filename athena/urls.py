@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
+from apps.pix.api_v2 import charges_views as pix_charges_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -18,6 +19,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("athena.api_urls")),
     path("api/pix/v2/", include("apps.pix.api_v2.urls")),
+    # API Pix payload locations (capability URLs, no auth): what a dynamic BR Code points to.
+    path("qr/v2/jwks", pix_charges_views.PayloadJwksApi.as_view(), name="pix-payload-jwks"),
+    path(
+        "qr/v2/cobv/<str:token>",
+        pix_charges_views.CobVPayloadApi.as_view(),
+        name="pix-cobv-payload",
+    ),
+    path("qr/v2/<str:token>", pix_charges_views.CobPayloadApi.as_view(), name="pix-cob-payload"),
     path("", include(("athena.portal_urls", "portal"), namespace="portal")),
 ]
 

@@ -171,17 +171,18 @@ def test_retry_leaves_recent_transfers_alone(settings):
     assert transfer.state == PixTransfer.State.SENT
 
 
-def test_retry_on_dupl_leaves_it_sent_and_keeps_the_money_out(settings):
+def test_retry_on_dupl_asks_the_status_and_settles_keeping_the_money_out(settings):
     from apps.pix.adapters.spi import spi_client
 
     _, account = payer()
     transfer = _sent_transfer(settings, account)
-    # The first attempt reached the SPI; only its answer was lost.
+    # The first attempt reached the SPI; only its answer was lost. The resend gets DUPL and
+    # the SPI's status query says the original settled (tests/test_pix_spi_dupl.py).
     spi_client().send_credit_transfer(transfer.pacs008.encode())
     returns_before = JournalEntry.objects.filter(kind="pix_return").count()
 
-    assert pix_retry_sent_task() == 0
+    assert pix_retry_sent_task() == 1
     transfer.refresh_from_db()
-    assert transfer.state == PixTransfer.State.SENT and not transfer.reject_reason
+    assert transfer.state == PixTransfer.State.SETTLED and not transfer.reject_reason
     assert balance_of(account.pk)[0] == 99_000
     assert JournalEntry.objects.filter(kind="pix_return").count() == returns_before

@@ -51,10 +51,13 @@ def test_compliance_officer_permissions_are_exactly_the_map():
     assert perms_of(roles.COMPLIANCE_OFFICER) == set(
         roles.ROLE_PERMISSIONS[roles.COMPLIANCE_OFFICER]
     )
-    assert not any(
-        p.split(".")[1].startswith(("add_", "change_", "delete_"))
+    # Their only writes are the MED queue's decisions; nothing is added or deleted.
+    writes = {
+        p
         for p in perms_of(roles.COMPLIANCE_OFFICER)
-    )
+        if p.split(".")[1].startswith(("add_", "change_", "delete_"))
+    }
+    assert writes == {"pix.change_infractionreport", "pix.change_cautionaryblock"}
 
 
 @pytest.mark.django_db
@@ -104,6 +107,75 @@ def test_compliance_officer_may_view_but_not_change_customers():
     assert not user.has_perm("accounts.change_customer")
     assert not user.has_perm("accounts.delete_customer")
     assert not user.has_perm("core.view_outboxmessage")
+
+
+@pytest.mark.django_db
+def test_operator_views_pix_money_and_retries_deliveries_but_decides_no_med():
+    user = member_of(roles.OPERATOR)
+    for perm in (
+        "pix.view_pixtransfer",
+        "pix.view_pixrefund",
+        "pix.view_pixcharge",
+        "pix.view_pixlocation",
+        "pix.view_pixwebhook",
+        "core.view_webhookdelivery",
+        "core.view_webhookattempt",
+        "core.change_webhookdelivery",
+    ):
+        assert user.has_perm(perm), perm
+    for perm in (
+        "pix.change_pixtransfer",  # retry send / cancel scheduled: admins
+        "pix.view_infractionreport",
+        "pix.change_infractionreport",
+        "pix.view_cautionaryblock",
+        "pix.change_cautionaryblock",
+        "pix.view_spisimulatedmessage",
+        "pix.view_pixlimitsettings",
+        "pix.change_pixwebhook",
+        "accounts.view_full_tax_id",
+    ):
+        assert not user.has_perm(perm), perm
+
+
+@pytest.mark.django_db
+def test_compliance_officer_decides_the_med_queue_and_only_views_the_rest():
+    user = member_of(roles.COMPLIANCE_OFFICER)
+    for perm in (
+        "pix.view_pixtransfer",
+        "pix.view_pixrefund",
+        "pix.view_pixcharge",
+        "pix.view_pixwebhook",
+        "core.view_webhookdelivery",
+        "pix.view_infractionreport",
+        "pix.change_infractionreport",
+        "pix.view_cautionaryblock",
+        "pix.change_cautionaryblock",
+    ):
+        assert user.has_perm(perm), perm
+    for perm in (
+        "pix.change_pixtransfer",
+        "core.change_webhookdelivery",
+        "pix.add_infractionreport",
+        "pix.delete_infractionreport",
+        "pix.add_cautionaryblock",
+        "pix.delete_cautionaryblock",
+        "pix.view_spisimulatedmessage",
+    ):
+        assert not user.has_perm(perm), perm
+
+
+@pytest.mark.django_db
+def test_admin_may_retry_transfers_and_see_the_simulators():
+    roles.sync_role_permissions()
+    user = member_of(roles.ADMIN)
+    for perm in (
+        "pix.change_pixtransfer",
+        "pix.view_spisimulatedmessage",
+        "pix.view_pixlimitsettings",
+        "pix.change_infractionreport",
+        "core.change_webhookdelivery",
+    ):
+        assert user.has_perm(perm), perm
 
 
 @pytest.mark.django_db

@@ -55,3 +55,18 @@ class BalanceConsumer(AsyncJsonWebsocketConsumer):
                 "message_id": event.get("message_id"),
             }
         )
+
+    async def pix_received(self, event: dict) -> None:
+        """A Pix arrived (apps.pix.notifications): amount and the payer's masked name, for
+        the portal's toast."""
+        await self.send_json(
+            {
+                "type": "pix.received",
+                "account_id": event["account_id"],
+                "end_to_end_id": event.get("end_to_end_id"),
+                "amount": event["amount"],
+                "amount_display": format_brl(event["amount"]),
+                "payer_name": event.get("payer_name") or "",
+                "message_id": event.get("message_id"),
+            }
+        )

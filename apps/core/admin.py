@@ -27,8 +27,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin
-from apps.core.models import AuditEvent, IdempotencyRecord, OutboxMessage, StateTransitionLog, User
+from apps.core.admin_masking import mask_tax_ids_in_data, mask_tax_ids_in_text
+from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin, pretty_json
+from apps.core.models import (
+    AuditEvent,
+    IdempotencyRecord,
+    OutboxMessage,
+    StateTransitionLog,
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +289,196 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                 ngettext(
                     "%(count)d message was skipped (already processed or being delivered).",
                     "%(count)d messages were skipped (already processed or being delivered).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+# --- Webhook deliveries ----------------------------------------------------------------------
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    """Each POST of the delivery: what the receiver answered, or why nothing was."""
+
+    model = WebhookAttempt
+    fields = ("number", "started_at", "status_code", "duration_ms", "error", "response_excerpt")
+    readonly_fields = fields
+    ordering = ("number",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("response (excerpt)"))
+    def response_excerpt(self, obj: WebhookAttempt) -> str:
+        # The receiver's own text, cut short; the template escapes it.
+        body = obj.response_body or ""
+        return body if len(body) <= 300 else body[:299] + "…"
+
+
+class WebhookStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (
+            *WebhookDelivery.State.choices,
+            ("retrying", _("pending, with failed attempts")),
+        )
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case None:
+                return queryset
+            case "retrying":
+                return queryset.filter(state=WebhookDelivery.State.PENDING, attempts__gt=0)
+            case value if value in WebhookDelivery.State.values:
+                return queryset.filter(state=value)
+        return queryset.none()
+
+
+def _kick_delivery(delivery_id: int) -> None:
+    from apps.core.tasks import deliver_webhook_task
+
+    if not getattr(settings, "WEBHOOK_KICK_ON_COMMIT", True):
+        return
+    try:
+        deliver_webhook_task.delay(delivery_id)
+    except Exception:  # beat delivers what is due anyway; a broker outage only delays it
+        logger.warning("webhook delivery kick failed; beat will deliver", exc_info=True)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Notifications to integrators with every attempt. The HMAC secret is never shown.
+
+    "Retry now" makes the selected deliveries due at once and hands them to a worker; a
+    failed one (attempts exhausted) gets one more attempt. Needs
+    `core.change_webhookdelivery`."""
+
+    list_display = (
+        "id",
+        "source",
+        "event_key",
+        "url",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "short_error",
+        "created_at",
+    )
+    list_filter = (WebhookStateFilter, "source", "created_at")
+    search_fields = ("=event_key", "=source_id", "=id")
+    search_help_text = _("Exact event key (e.g. the endToEndId), subscription id or delivery id.")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    inlines = (WebhookAttemptInline,)
+    fields = (
+        "source",
+        "source_id",
+        "event_key",
+        "url",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+        "payload_masked",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = ("retry_now",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return self._swap_payload(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self._swap_payload(request, super().get_readonly_fields(request, obj))
+
+    def _swap_payload(self, request: HttpRequest, names) -> tuple:
+        from apps.core.admin_masking import sees_full_tax_ids
+
+        if not sees_full_tax_ids(request):
+            return tuple(names)
+        return tuple("payload_full" if n == "payload_masked" else n for n in names)
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: WebhookDelivery) -> str:
+        return mask_tax_ids_in_text(obj.last_error[:80])
+
+    @admin.display(description=_("payload"))
+    def payload_masked(self, obj: WebhookDelivery) -> str:
+        return pretty_json(mask_tax_ids_in_data(obj.payload))
+
+    @admin.display(description=_("payload"))
+    def payload_full(self, obj: WebhookDelivery) -> str:
+        return pretty_json(obj.payload)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_webhookdelivery")
+
+    @admin.action(description=_("Retry now"), permissions=("retry",))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        from apps.core.webhooks import INTERRUPTED
+
+        now = timezone.now()
+        due: list[WebhookDelivery] = []
+        with transaction.atomic():
+            candidates = (
+                WebhookDelivery.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=queryset.values("pk"))
+                .exclude(state=WebhookDelivery.State.DELIVERED)
+                .order_by("pk")
+            )
+            for delivery in candidates:
+                # An attempt in flight (claimed, outcome not written, lease not over): a
+                # second POST now would only race it.
+                in_flight = (
+                    delivery.state == WebhookDelivery.State.PENDING
+                    and delivery.next_attempt_at > now
+                    and delivery.tries.filter(number=delivery.attempts, error=INTERRUPTED).exists()
+                )
+                if in_flight:
+                    continue
+                was = delivery.get_state_display()
+                delivery.state = WebhookDelivery.State.PENDING
+                delivery.next_attempt_at = now
+                # No history on deliveries: the admin log entry (and its audit event) below
+                # records who asked for the retry; the attempts record what followed.
+                delivery.save(update_fields=["state", "next_attempt_at"])
+                _log_change(
+                    request, delivery, f"retry now (was {was}, {delivery.attempts} attempts)"
+                )
+                due.append(delivery)
+                transaction.on_commit(lambda pk=delivery.pk: _kick_delivery(pk))
+        skipped = queryset.count() - len(due)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery is due now.",
+                "%(count)d deliveries are due now.",
+                len(due),
+            )
+            % {"count": len(due)},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery was skipped (already delivered or being attempted).",
+                    "%(count)d deliveries were skipped (already delivered or being attempted).",
                     skipped,
                 )
                 % {"count": skipped},

@@ -39,6 +39,7 @@ class DomainError(Exception):
         field: str | None = None,
         value: Any = None,
         status_code: int | None = None,
+        violations: list[dict] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -48,6 +49,8 @@ class DomainError(Exception):
             self.status_code = status_code
         self.field = field
         self.value = value
+        # Several field errors at once ([{razao, propriedade, valor}]); wins over `field`.
+        self.violations = violations
 
 
 class ValidationFailed(DomainError):
@@ -78,7 +81,9 @@ def problem(
     status_code: int, *, code: str, title: str, detail: str, violations: list[dict] | None = None
 ) -> dict:
     body = {
-        "type": PROBLEM_BASE + code,
+        # A code that is already an absolute URI is the type itself: BACEN's API Pix names
+        # its own (https://pix.bcb.gov.br/api/v2/error/PixNaoEncontrado, ...).
+        "type": code if "://" in code else PROBLEM_BASE + code,
         "title": title,
         "status": status_code,
         "detail": detail,
@@ -126,8 +131,8 @@ _TITLES = {
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: everything a client can cause becomes one problem+json."""
     if isinstance(exc, DomainError):
-        violations = None
-        if exc.field:
+        violations = getattr(exc, "violations", None) or None
+        if violations is None and exc.field:
             violations = [
                 {
                     "razao": exc.message,

@@ -54,6 +54,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "pix.view_dictentry",
         "pix.view_dictclaim",
         "pix.view_dicttokenbucket",
+        # Pix money side: read-only. Retrying a transfer or cancelling a scheduled one needs
+        # pix.change_pixtransfer (admins); MED decisions are the compliance officers'.
+        "pix.view_pixtransfer",
+        "pix.view_pixrefund",
+        "pix.view_pixcharge",
+        "pix.view_pixlocation",
+        "pix.view_pixwebhook",
+        "core.view_webhookdelivery",
+        "core.view_webhookattempt",
+        "core.change_webhookdelivery",  # the "Retry now" action on deliveries
     ),
     COMPLIANCE_OFFICER: (
         "accounts.view_customer",
@@ -66,6 +76,19 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "accounts.view_hold",
         "pix.view_pixkey",
         "pix.view_pixclaim",
+        "pix.view_pixtransfer",
+        "pix.view_pixrefund",
+        "pix.view_pixcharge",
+        "pix.view_pixlocation",
+        "pix.view_pixwebhook",
+        "core.view_webhookdelivery",
+        "core.view_webhookattempt",
+        # The MED queue: their only writes, through the admin actions (acknowledge, close
+        # agreed/disagreed, release a block), which the med services audit.
+        "pix.view_infractionreport",
+        "pix.change_infractionreport",
+        "pix.view_cautionaryblock",
+        "pix.change_cautionaryblock",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

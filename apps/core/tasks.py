@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from apps.core import idempotency, outbox
+from apps.core import idempotency, outbox, webhooks
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -19,6 +19,18 @@ def drain_outbox_task() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def purge_idempotency_records_task() -> int:
     return idempotency.purge_expired(older_than=timezone.now() - settings.IDEMPOTENCY_KEY_TTL)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_webhook_task(delivery_id: int) -> None:
+    """One attempt at a webhook just enqueued (kicked after its transaction commits)."""
+    webhooks.webhook_deliver(delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_due_webhooks_task() -> int:
+    """Beat: retries that are due, and deliveries whose kick was lost."""
+    return webhooks.deliver_due_webhooks()
 
 
 @shared_task(acks_late=True)

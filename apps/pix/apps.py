@@ -11,3 +11,7 @@ class PixConfig(AppConfig):
         from apps.pix.limits import night_rule
 
         limits.register_rule("pix", night_rule)
+
+        # MED: the receiver that ends a block with its hold, and the "pix.med" e-mails.
+        # notifications: a received Pix's webhook, live event and e-mail (outbox handlers).
+        from apps.pix import med, med_notifications, notifications  # noqa: F401

@@ -29,8 +29,8 @@ from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.transactions import now_or_after_commit
 from apps.pix import e2e
-from apps.pix.adapters.spi import SpiError, spi_client
-from apps.pix.iso20022 import PaymentReturn, ReturnReason, TxStatus, build_pacs004, parse_pacs002
+from apps.pix.adapters.spi import SpiError, final_status, spi_client
+from apps.pix.iso20022 import PaymentReturn, ReturnReason, TxStatus, build_pacs004
 from apps.pix.models import PixRefund, PixTransfer
 
 logger = logging.getLogger(__name__)
@@ -167,18 +167,27 @@ def refund_request(
 
 
 def refund_submit(refund_pk: int) -> PixRefund:
-    """Hand an EM_PROCESSAMENTO refund's pacs.004 to the SPI and act on the answer."""
+    """Hand an EM_PROCESSAMENTO refund's pacs.004 to the SPI and act on the answer.
+
+    RJCT DUPL (a resend of a pacs.004 the SPI already processed, its answer lost) is not a
+    refusal: the SPI's status query gives the outcome (adapters.spi.final_status)."""
     refund = PixRefund.objects.get(pk=refund_pk)
     if refund.state != PixRefund.State.EM_PROCESSAMENTO:
         return refund
+    client = spi_client()
     try:
-        answer = spi_client().send_return(refund.pacs004.encode())
+        answer = client.send_return(refund.pacs004.encode())
     except SpiError as exc:
         logger.warning(
             "pix refund not answered by the SPI: %s", exc, extra={"return_id": refund.return_id}
         )
         return refund
-    status = parse_pacs002(answer)
+    # DUPL: an earlier attempt reached the SPI and its answer was lost; the status query
+    # tells the outcome (None: not known yet, stays EM_PROCESSAMENTO).
+    outcome = final_status(client, answer, refund.return_id)
+    if outcome is None:
+        return refund
+    status, answer = outcome
     with transaction.atomic():
         refund = PixRefund.objects.select_for_update().get(pk=refund_pk)
         if refund.state != PixRefund.State.EM_PROCESSAMENTO:

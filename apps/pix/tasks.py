@@ -25,21 +25,15 @@ def expire_stale_keys_task() -> int:
     return services.keys_expire_stale()
 
 
-class _AlreadyReceived(Exception):
-    """The SPI says DUPL: it already has this pacs.008; undo the rejection pix_submit made."""
-
-
 @shared_task(acks_late=True, ignore_result=True)
 def pix_retry_sent_task(older_than_seconds: int = 30, batch: int = 100) -> int:
     """Hand SENT transfers (no final answer yet) to the SPI again; returns how many moved on.
 
-    A DUPL answer means the SPI already received the message (the earlier attempt reached it
-    but the answer was lost): rejecting would give back money the SPI may have moved, so the
-    transfer stays SENT, logged for operations."""
+    A resend of a message the SPI already processed is answered DUPL; pix_submit then asks
+    the SPI's status query for the outcome (settled, rejected, or still unknown: SENT)."""
     import logging
     from datetime import timedelta
 
-    from django.db import transaction
     from django.utils import timezone
 
     from apps.pix.models import PixTransfer
@@ -59,22 +53,37 @@ def pix_retry_sent_task(older_than_seconds: int = 30, batch: int = 100) -> int:
     moved = 0
     for transfer_id in ids:
         try:
-            with transaction.atomic():
-                transfer = pix_submit(transfer_id)
-                if (
-                    transfer.state == PixTransfer.State.REJECTED
-                    and transfer.reject_reason.startswith("DUPL")
-                ):
-                    raise _AlreadyReceived
-        except _AlreadyReceived:
-            logger.warning(
-                "pix retry: the SPI already has this pacs.008 (DUPL); left SENT",
-                extra={"end_to_end_id": transfer.end_to_end_id},
-            )
-            continue
+            transfer = pix_submit(transfer_id)
         except Exception:
             logger.exception("pix retry failed", extra={"transfer_id": transfer_id})
             continue
         if transfer.state != PixTransfer.State.SENT:
             moved += 1
     return moved
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_scheduled_pix_task() -> int:
+    """Send the scheduled Pix due today (from 06:00 Brasilia). Several workers may run it at
+    once: each transfer is claimed with FOR UPDATE SKIP LOCKED, so none goes out twice."""
+    from apps.pix.transfers import pix_run_scheduled
+
+    return pix_run_scheduled()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_cautionary_blocks_task() -> int:
+    """End MED cautionary blocks after 72 h (EXPIRED, hold released as expired). Idempotent:
+    a block already ended is skipped."""
+    from apps.pix.med import cautionary_blocks_expire_due
+
+    return cautionary_blocks_expire_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_charges_task(batch: int = 500) -> int:
+    """API Pix charges past their life become REMOVIDA_PELO_PSP: cobs past criacao +
+    expiracao, cobvs past their last payable date. Idempotent: only ATIVA charges move."""
+    from apps.pix.charges import charges_expire
+
+    return charges_expire(batch=batch)

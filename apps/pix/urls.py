@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import api, brcode_api, transfers_api
+from . import api, brcode_api, limits_api, transfers_api
 
 urlpatterns = [
     path("keys", api.KeyListApi.as_view(), name="api-pix-keys"),
@@ -19,6 +19,18 @@ urlpatterns = [
     path("brcode/decode", brcode_api.BRCodeDecodeApi.as_view(), name="api-pix-brcode-decode"),
     path("brcode", brcode_api.BRCodeCreateApi.as_view(), name="api-pix-brcode"),
     path("transfers", transfers_api.TransferListApi.as_view(), name="api-pix-transfers"),
+    # Before transfers/<e2e>, which would otherwise take "preview" for an endToEndId.
+    path(
+        "transfers/preview",
+        transfers_api.TransferPreviewApi.as_view(),
+        name="api-pix-transfer-preview",
+    ),
+    path(
+        "transfers/<int:transfer_id>/cancel",
+        transfers_api.TransferCancelApi.as_view(),
+        name="api-pix-transfer-cancel",
+    ),
+    path("limits", limits_api.NightLimitApi.as_view(), name="api-pix-limits"),
     path(
         "transfers/<str:end_to_end_id>",
         transfers_api.TransferDetailApi.as_view(),

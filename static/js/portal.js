@@ -8,6 +8,7 @@
  *     [data-available-for=<id>] (the page never formats money itself);
  *   - when the balance went up, show a short "money received" toast;
  *   - fire "balance-changed" on <body>, which makes htmx reload the recent activity.
+ * A "pix.received" event shows a toast naming the amount and the payer (masked name).
  * If the socket drops we reconnect with exponential backoff (1 s doubling to 30 s, with
  * jitter), and after a reconnection fire "balances-stale" so htmx reloads balances and
  * activity, since events sent while we were away are gone.
@@ -76,6 +77,16 @@
     fire("balance-changed", data);
   }
 
+  // "pix.received": who paid and how much, in the page's language (data-toast-pix holds
+  // the translated text with %(amount)s and %(payer)s in it).
+  function onPixReceived(data) {
+    var text = root.getAttribute("data-toast-pix");
+    if (!text || !data.amount_display) {
+      return;
+    }
+    toast(text.replace("%(amount)s", data.amount_display).replace("%(payer)s", data.payer_name || ""));
+  }
+
   function scheduleReconnect() {
     if (leaving || retryTimer) {
       return;
@@ -113,6 +124,8 @@
       }
       if (data && data.type === "balance.changed") {
         onBalanceChanged(data);
+      } else if (data && data.type === "pix.received") {
+        onPixReceived(data);
       }
     });
     socket.addEventListener("close", function () {

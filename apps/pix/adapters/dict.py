@@ -69,6 +69,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from abc import ABC, abstractmethod
@@ -109,6 +110,22 @@ RECONCILIATION = "RECONCILIATION"
 BRANCH_TRANSFER = "BRANCH_TRANSFER"
 DONOR = "DONOR"
 CLAIMER = "CLAIMER"
+
+# Infraction reports (MED), as the DICT writes them.
+FRAUD_INFRACTION = "FRAUD"
+INFRACTION_TYPES = ("FRAUD", "REFUND_REQUEST", "REFUND_CANCELLED")
+DEBITED_PARTICIPANT = "DEBITED_PARTICIPANT"
+CREDITED_PARTICIPANT = "CREDITED_PARTICIPANT"
+TRANSACTION_SPI = "SPI"
+TRANSACTION_INTERNAL = "INTERNAL"
+AGREED = "AGREED"
+DISAGREED = "DISAGREED"
+INFRACTION_OPEN_STATUSES = ("OPEN", "ACKNOWLEDGED")
+INFRACTION_CLOSED = "CLOSED"
+INFRACTION_CANCELLED = "CANCELLED"
+INFRACTION_ACKNOWLEDGED = "ACKNOWLEDGED"
+INFRACTION_REPORT_WINDOW = timedelta(days=80)  # Regulamento Pix: MED up to 80 days
+INFRACTION_DETAILS_MAX = 2000
 
 POLICY_ANTISCAN = "ENTRIES_READ_USER_ANTISCAN"  # EMAIL, PHONE
 POLICY_ANTISCAN_V2 = "ENTRIES_READ_USER_ANTISCAN_V2"  # CPF, CNPJ, EVP
@@ -212,6 +229,52 @@ class ClaimPage:
     has_more: bool = False
 
 
+@dataclass(frozen=True)
+class DictInfractionData:
+    """InfractionData: what the DICT cannot know of an INTERNAL transaction (one that never
+    crossed the SPI), given by the reporter. `tax_id` and the account are the infracting
+    (credited) user's."""
+
+    tax_id: str
+    debited_participant: str
+    credited_participant: str
+    reported_by: str
+    transaction_date: datetime
+    account_number: str
+    branch: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class DictInfractionReportRecord:
+    """An infraction report (ExtendedInfractionReport) as the DICT returns it.
+
+    `situation` is the MED 2.0 fraud situation (SCAM, ACCOUNT_TAKEOVER, ...): API DICT
+    1.8.0 has no element for it, so only the simulator carries it; from the HTTP client it
+    is empty."""
+
+    id: uuid.UUID
+    transaction_id: str
+    infraction_type: str
+    reported_by: str
+    status: str
+    debited_participant: str
+    credited_participant: str
+    created_at: datetime
+    last_modified: datetime
+    details: str = ""
+    transaction_type: str = TRANSACTION_SPI
+    analysis_result: str = ""
+    analysis_details: str = ""
+    situation: str = ""
+
+    @property
+    def reporter_participant(self) -> str:
+        if self.reported_by == CREDITED_PARTICIPANT:
+            return self.credited_participant
+        return self.debited_participant
+
+
 # --- Errors (DICT's error types) -------------------------------------------------------------
 
 
@@ -282,6 +345,50 @@ ClaimCompletionPeriodNotEnded = _error(
 )
 ClaimNotFound = _error("ClaimNotFound", 404, "claim_not_found", "Claim not found")
 DictUnavailable = _error("ServiceUnavailable", 503, "dict_unavailable", "DICT unavailable")
+InfractionReportInvalid = _error(
+    "InfractionReportInvalid", 400, "infraction_report_invalid", "Invalid infraction report"
+)
+InfractionReportOperationInvalid = _error(
+    "InfractionReportOperationInvalid",
+    409,
+    "infraction_report_operation_invalid",
+    "Infraction report operation not allowed now",
+)
+InfractionReportTransactionNotFound = _error(
+    "InfractionReportTransactionNotFound",
+    404,
+    "infraction_report_transaction_not_found",
+    "Transaction of the infraction report not found",
+)
+InfractionReportTransactionNotSettled = _error(
+    "InfractionReportTransactionNotSettled",
+    422,
+    "infraction_report_transaction_not_settled",
+    "Transaction of the infraction report was not settled",
+)
+InfractionReportAlreadyBeingProcessedForTransaction = _error(
+    "InfractionReportAlreadyBeingProcessedForTransaction",
+    409,
+    "infraction_report_already_open",
+    "An infraction report for this transaction is in progress",
+)
+InfractionReportAlreadyProcessedForTransaction = _error(
+    "InfractionReportAlreadyProcessedForTransaction",
+    409,
+    "infraction_report_already_closed",
+    "An infraction report for this transaction was already closed",
+)
+InfractionReportPeriodExpired = _error(
+    "InfractionReportPeriodExpired",
+    422,
+    "infraction_report_period_expired",
+    "The period to report this transaction has ended",
+)
+# The DICT answers an unknown report id with its generic NotFound type (EntryNotFound's):
+# the HTTP client translates it for infraction operations.
+InfractionReportNotFound = _error(
+    "InfractionReportNotFound", 404, "infraction_report_not_found", "Infraction report not found"
+)
 
 ERRORS_BY_TYPE: dict[str, type[DictError]] = {
     cls.dict_type: cls
@@ -307,6 +414,13 @@ ERRORS_BY_TYPE: dict[str, type[DictError]] = {
         ClaimResolutionPeriodNotEnded,
         ClaimCompletionPeriodNotEnded,
         DictUnavailable,
+        InfractionReportInvalid,
+        InfractionReportOperationInvalid,
+        InfractionReportTransactionNotFound,
+        InfractionReportTransactionNotSettled,
+        InfractionReportAlreadyBeingProcessedForTransaction,
+        InfractionReportAlreadyProcessedForTransaction,
+        InfractionReportPeriodExpired,
     )
 }
 
@@ -464,6 +578,47 @@ class DictClient(ABC):
         self, *, key: str, requester: DictRequester, now: datetime | None = None
     ) -> None:
         """A payment order was sent after a look-up: the DICT gives the token back."""
+
+    # Infraction reports (MED). The reporter creates and may cancel; the other party of the
+    # transaction acknowledges and closes (with AGREED or DISAGREED).
+
+    @abstractmethod
+    def create_infraction_report(
+        self,
+        *,
+        transaction_id: str,
+        details: str = "",
+        infraction_type: str = FRAUD_INFRACTION,
+        transaction_type: str = TRANSACTION_SPI,
+        infraction_data: DictInfractionData | None = None,
+        situation: str = "",
+        now: datetime | None = None,
+    ) -> DictInfractionReportRecord: ...
+
+    @abstractmethod
+    def acknowledge_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord: ...
+
+    @abstractmethod
+    def close_infraction_report(
+        self,
+        *,
+        report_id: uuid.UUID,
+        result: str,
+        details: str = "",
+        now: datetime | None = None,
+    ) -> DictInfractionReportRecord: ...
+
+    @abstractmethod
+    def cancel_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord: ...
+
+    @abstractmethod
+    def get_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord: ...
 
 
 # --- The simulator -------------------------------------------------------------------------
@@ -1097,6 +1252,251 @@ class DictSimulator(DictClient):
             claims=[self._claim_record(c) for c in page[:limit]], has_more=len(page) > limit
         )
 
+    # --- infraction reports (MED) -------------------------------------------------------------
+    #
+    # No tables of their own (deliberately): every report this simulated DICT handles has
+    # our PSP as a party, so the reports it knows are our `InfractionReport` rows (found by
+    # `dict_report_id`), and what it knows of an SPI transaction is what the SPI simulator
+    # recorded (`SpiSimulatedMessage`: parties, settlement, date). It validates like the
+    # DICT and answers the report with its new status; our services write that status to
+    # the row in the same transaction.
+
+    def _transaction_parties(
+        self,
+        *,
+        transaction_id: str,
+        transaction_type: str,
+        infraction_data: DictInfractionData | None,
+    ) -> tuple[str, str, datetime]:
+        """(debited participant, credited participant, transaction date)."""
+        from apps.pix.adapters.spi import SETTLED
+        from apps.pix.models import SpiSimulatedMessage
+
+        if transaction_type == TRANSACTION_SPI:
+            if infraction_data is not None:
+                raise InfractionReportInvalid("InfractionData is given for INTERNAL transactions.")
+            message = SpiSimulatedMessage.objects.filter(
+                end_to_end_id=transaction_id, kind=SpiSimulatedMessage.Kind.PACS008
+            ).first()
+            if message is None:
+                raise InfractionReportTransactionNotFound("The SPI has no such transaction.")
+            if message.status not in SETTLED:
+                raise InfractionReportTransactionNotSettled("The transaction was not settled.")
+            return message.debtor_ispb, message.creditor_ispb, message.created_at
+        if transaction_type != TRANSACTION_INTERNAL:
+            raise InfractionReportInvalid("TransactionType is SPI or INTERNAL.")
+        data = infraction_data
+        if data is None:
+            raise InfractionReportInvalid("An INTERNAL transaction needs its InfractionData.")
+        if data.debited_participant != data.credited_participant:
+            raise InfractionReportInvalid(
+                "An INTERNAL transaction has one participant on both sides."
+            )
+        if data.reported_by not in (DEBITED_PARTICIPANT, CREDITED_PARTICIPANT):
+            raise InfractionReportInvalid(
+                "ReportedBy is DEBITED_PARTICIPANT or CREDITED_PARTICIPANT."
+            )
+        if not re.fullmatch(r"[0-9]{11}|[0-9]{14}", normalize_tax_id(data.tax_id)):
+            raise InfractionReportInvalid("TaxIdNumber is a CPF or a CNPJ.")
+        if not re.fullmatch(r"[0-9]{1,20}", data.account_number or "") or not re.fullmatch(
+            r"[0-9]{0,4}", data.branch or ""
+        ):
+            raise InfractionReportInvalid("InfractingAccountData: branch and account in digits.")
+        if data.transaction_date is None:
+            raise InfractionReportInvalid("TransactionDate is required.")
+        return data.debited_participant, data.credited_participant, data.transaction_date
+
+    @staticmethod
+    def _report_parties(report) -> tuple[str, str]:
+        transfer = report.transfer
+        ours = settings.ATHENA_ISPB
+        if transfer.internal:
+            return ours, ours
+        if transfer.direction == "out":
+            return ours, transfer.counterparty_ispb
+        return transfer.counterparty_ispb, ours
+
+    @classmethod
+    def _report_side(cls, report) -> str:
+        debited, _credited = cls._report_parties(report)
+        if report.reporter_participant == debited:
+            return DEBITED_PARTICIPANT
+        return CREDITED_PARTICIPANT
+
+    @classmethod
+    def _report_record(
+        cls, report, *, now: datetime | None = None, **changes: Any
+    ) -> DictInfractionReportRecord:
+        debited, credited = cls._report_parties(report)
+        fields = {
+            "id": report.dict_report_id,
+            "transaction_id": report.transfer.end_to_end_id,
+            "infraction_type": FRAUD_INFRACTION,
+            "reported_by": cls._report_side(report),
+            "status": report.state,
+            "debited_participant": debited,
+            "credited_participant": credited,
+            "created_at": report.created_at,
+            "last_modified": now or report.updated_at,
+            "details": report.details,
+            "transaction_type": (
+                TRANSACTION_INTERNAL if report.transfer.internal else TRANSACTION_SPI
+            ),
+            "analysis_result": report.analysis_result,
+            "analysis_details": report.analysis_details,
+            "situation": report.situation,
+        }
+        fields.update(changes)
+        return DictInfractionReportRecord(**fields)
+
+    def _report_of_party(self, report_id: uuid.UUID):
+        from apps.pix.models import InfractionReport
+
+        report = (
+            InfractionReport.objects.select_related("transfer")
+            .filter(dict_report_id=report_id)
+            .first()
+        )
+        if report is None:
+            raise InfractionReportNotFound("Infraction report not found.")
+        if self.participant not in self._report_parties(report):
+            raise DictForbidden("Participant is not a party to this infraction report.")
+        return report
+
+    def _check_analyst(self, report) -> None:
+        """The party that did not report acknowledges and closes."""
+        debited, credited = self._report_parties(report)
+        analyst = credited if self._report_side(report) == DEBITED_PARTICIPANT else debited
+        if self.participant != analyst:
+            raise DictForbidden("Only the other party of the transaction analyses the report.")
+
+    def create_infraction_report(
+        self,
+        *,
+        transaction_id: str,
+        details: str = "",
+        infraction_type: str = FRAUD_INFRACTION,
+        transaction_type: str = TRANSACTION_SPI,
+        infraction_data: DictInfractionData | None = None,
+        situation: str = "",
+        now: datetime | None = None,
+    ) -> DictInfractionReportRecord:
+        from apps.pix.models import InfractionReport
+
+        now = _now(now)
+        if infraction_type not in INFRACTION_TYPES:
+            raise InfractionReportInvalid(
+                f"InfractionType is one of {', '.join(INFRACTION_TYPES)}."
+            )
+        if not isinstance(transaction_id, str) or not re.fullmatch(
+            r"\w{8,32}", transaction_id, re.ASCII
+        ):
+            raise InfractionReportInvalid("TransactionId must be 8 to 32 letters or digits.")
+        if len(details or "") > INFRACTION_DETAILS_MAX:
+            raise InfractionReportInvalid("ReportDetails has at most 2000 characters.")
+        debited, credited, date = self._transaction_parties(
+            transaction_id=transaction_id,
+            transaction_type=transaction_type,
+            infraction_data=infraction_data,
+        )
+        if self.participant not in (debited, credited):
+            raise DictForbidden("The reporting participant is not a party to the transaction.")
+        if infraction_data is not None:
+            side = infraction_data.reported_by
+        else:
+            side = DEBITED_PARTICIPANT if self.participant == debited else CREDITED_PARTICIPANT
+        if now - date > INFRACTION_REPORT_WINDOW:
+            raise InfractionReportPeriodExpired(
+                "Infraction reports are accepted up to 80 days after the transaction."
+            )
+        existing = InfractionReport.objects.select_related("transfer").filter(
+            transfer__end_to_end_id=transaction_id,
+            state__in=(*INFRACTION_OPEN_STATUSES, INFRACTION_CLOSED),
+        )
+        for report in existing:
+            if self._report_side(report) != side:
+                continue
+            if report.state == INFRACTION_CLOSED:
+                raise InfractionReportAlreadyProcessedForTransaction(
+                    "An infraction report about this transaction was already closed."
+                )
+            raise InfractionReportAlreadyBeingProcessedForTransaction(
+                "An infraction report about this transaction is in progress."
+            )
+        return DictInfractionReportRecord(
+            id=uuid.uuid4(),
+            transaction_id=transaction_id,
+            infraction_type=infraction_type,
+            reported_by=side,
+            status="OPEN",
+            debited_participant=debited,
+            credited_participant=credited,
+            created_at=now,
+            last_modified=now,
+            details=details or "",
+            transaction_type=transaction_type,
+            situation=situation,
+        )
+
+    def acknowledge_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord:
+        now = _now(now)
+        report = self._report_of_party(report_id)
+        self._check_analyst(report)
+        if report.state == INFRACTION_ACKNOWLEDGED:
+            return self._report_record(report)  # idempotent
+        if report.state != "OPEN":
+            raise InfractionReportOperationInvalid(f"The infraction report is {report.state}.")
+        return self._report_record(report, now=now, status=INFRACTION_ACKNOWLEDGED)
+
+    def close_infraction_report(
+        self,
+        *,
+        report_id: uuid.UUID,
+        result: str,
+        details: str = "",
+        now: datetime | None = None,
+    ) -> DictInfractionReportRecord:
+        now = _now(now)
+        if result not in (AGREED, DISAGREED):
+            raise InfractionReportInvalid("AnalysisResult is AGREED or DISAGREED.")
+        if len(details or "") > INFRACTION_DETAILS_MAX:
+            raise InfractionReportInvalid("AnalysisDetails has at most 2000 characters.")
+        report = self._report_of_party(report_id)
+        self._check_analyst(report)
+        if report.state == INFRACTION_CLOSED and report.analysis_result == result:
+            return self._report_record(report)  # idempotent
+        if report.state != INFRACTION_ACKNOWLEDGED:
+            raise InfractionReportOperationInvalid(
+                f"Only an ACKNOWLEDGED report can be closed; this one is {report.state}."
+            )
+        return self._report_record(
+            report,
+            now=now,
+            status=INFRACTION_CLOSED,
+            analysis_result=result,
+            analysis_details=details or "",
+        )
+
+    def cancel_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord:
+        now = _now(now)
+        report = self._report_of_party(report_id)
+        if report.reporter_participant != self.participant:
+            raise DictForbidden("Only the participant that created the report cancels it.")
+        if report.state == INFRACTION_CANCELLED:
+            return self._report_record(report)  # idempotent
+        if report.state not in INFRACTION_OPEN_STATUSES:
+            raise InfractionReportOperationInvalid(f"The infraction report is {report.state}.")
+        return self._report_record(report, now=now, status=INFRACTION_CANCELLED)
+
+    def get_infraction_report(
+        self, *, report_id: uuid.UUID, now: datetime | None = None
+    ) -> DictInfractionReportRecord:
+        return self._report_record(self._report_of_party(report_id))
+
     # --- the other PSPs ---------------------------------------------------------------------
 
     def tick(self, now: datetime | None = None) -> int:
@@ -1182,6 +1582,36 @@ class DictSimulator(DictClient):
             key=key,
             claimer_account=account,
             claimer=claimer,
+            now=now,
+        )
+
+    def report_infraction_as_other_psp(
+        self,
+        *,
+        end_to_end_id: str,
+        situation: str = "OTHER",
+        details: str = "",
+        now: datetime | None = None,
+    ):
+        """Another PSP (this simulator's participant, the payer's) reports a Pix one of our
+        customers received, and the DICT delivers the report to us: the way tests, the demo
+        and `manage.py med_receive_report` make a report arrive. Returns our
+        `InfractionReport` (role REPORTED)."""
+        from apps.pix.med import infraction_report_received
+
+        if self.participant == settings.ATHENA_ISPB:
+            raise DictForbidden("Our own reports are opened by our services.")
+        record = self.create_infraction_report(
+            transaction_id=end_to_end_id, details=details, situation=situation, now=now
+        )
+        if record.credited_participant != settings.ATHENA_ISPB:
+            raise DictForbidden("The transaction was not credited to one of our customers.")
+        return infraction_report_received(
+            end_to_end_id=end_to_end_id,
+            situation=situation,
+            details=details,
+            reporter_ispb=self.participant,
+            dict_report_id=record.id,
             now=now,
         )
 
@@ -1375,6 +1805,61 @@ def build_check_keys(keys: Iterable[str]) -> bytes:
     return _document(root)
 
 
+def build_create_infraction_report(
+    *,
+    participant: str,
+    transaction_id: str,
+    infraction_type: str,
+    details: str,
+    transaction_type: str = TRANSACTION_SPI,
+    infraction_data: DictInfractionData | None = None,
+) -> bytes:
+    root = _new_root("CreateInfractionReportRequest")
+    _sub(root, "Participant", participant)
+    report = _sub(root, "InfractionReport")
+    _sub(report, "TransactionId", transaction_id)
+    if transaction_type != TRANSACTION_SPI:
+        _sub(report, "TransactionType", transaction_type)
+        _sub(report, "TransactionResult", "SETTLED")
+    _sub(report, "InfractionType", infraction_type)
+    if details:
+        _sub(report, "ReportDetails", details)
+    if infraction_data is not None:
+        data = _sub(report, "InfractionData")
+        _sub(data, "TaxIdNumber", normalize_tax_id(infraction_data.tax_id))
+        if infraction_data.key:
+            _sub(data, "Key", infraction_data.key)
+        _sub(data, "DebitedParticipant", infraction_data.debited_participant)
+        _sub(data, "CreditedParticipant", infraction_data.credited_participant)
+        _sub(data, "ReportedBy", infraction_data.reported_by)
+        _sub(data, "TransactionDate", format_datetime(infraction_data.transaction_date))
+        account = _sub(data, "InfractingAccountData")
+        if infraction_data.branch:
+            _sub(account, "Branch", infraction_data.branch)
+        _sub(account, "AccountNumber", infraction_data.account_number)
+    return _document(root)
+
+
+def build_infraction_action(
+    tag: str,
+    *,
+    report_id: uuid.UUID,
+    participant: str,
+    result: str | None = None,
+    details: str = "",
+) -> bytes:
+    """AcknowledgeInfractionReportRequest, CancelInfractionReportRequest,
+    CloseInfractionReportRequest (with AnalysisResult and AnalysisDetails)."""
+    root = _new_root(tag)
+    _sub(root, "InfractionReportId", str(report_id))
+    _sub(root, "Participant", participant)
+    if result is not None:
+        _sub(root, "AnalysisResult", result)
+    if details:
+        _sub(root, "AnalysisDetails", details)
+    return _document(root)
+
+
 def parse_xml(body: bytes) -> ET.Element:
     """Parse a DICT document. Refuses DTDs outright: the DICT never sends one, and that
     closes entity-expansion attacks whatever the expat version."""
@@ -1437,6 +1922,25 @@ def parse_claim(node: ET.Element) -> DictClaimRecord:
         confirm_reason=_text(node, "ConfirmReason"),
         cancel_reason=_text(node, "CancelReason"),
         cancelled_by=_text(node, "CancelledBy"),
+    )
+
+
+def parse_infraction_report(node: ET.Element) -> DictInfractionReportRecord:
+    data = node.find("InfractionData")
+    return DictInfractionReportRecord(
+        id=uuid.UUID(_text(node, "Id")),
+        transaction_id=_text(node, "TransactionId"),
+        infraction_type=_text(node, "InfractionType"),
+        reported_by=_text(node, "ReportedBy") or _text(data, "ReportedBy"),
+        status=_text(node, "Status"),
+        debited_participant=_text(node, "DebitedParticipant"),
+        credited_participant=_text(node, "CreditedParticipant"),
+        created_at=parse_datetime(_text(node, "CreationTime")),
+        last_modified=parse_datetime(_text(node, "LastModified")),
+        details=_text(node, "ReportDetails"),
+        transaction_type=_text(node, "TransactionType") or TRANSACTION_SPI,
+        analysis_result=_text(node, "AnalysisResult"),
+        analysis_details=_text(node, "AnalysisDetails"),
     )
 
 
@@ -1632,6 +2136,71 @@ class DictHttpClient(DictClient):
         root = self._call("GET", "claims/?" + urlencode(query))
         claims = [parse_claim(node) for node in root.iter("Claim")]
         return ClaimPage(claims=claims, has_more=_text(root, "HasMoreElements") == "true")
+
+    # --- infraction reports (MED) -----------------------------------------------------------
+
+    def _infraction_call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> DictInfractionReportRecord:
+        try:
+            node = self._call(method, path, body, headers).find("InfractionReport")
+            if node is None:
+                raise DictUnavailable("The DICT answered without an infraction report.")
+            return parse_infraction_report(node)
+        except EntryNotFound as exc:  # the DICT's generic NotFound
+            raise InfractionReportNotFound(exc.message) from exc
+        except (ET.ParseError, ValueError, TypeError) as exc:
+            raise DictUnavailable(f"Unreadable answer of the DICT ({type(exc).__name__}).") from exc
+
+    def create_infraction_report(
+        self,
+        *,
+        transaction_id: str,
+        details: str = "",
+        infraction_type: str = FRAUD_INFRACTION,
+        transaction_type: str = TRANSACTION_SPI,
+        infraction_data: DictInfractionData | None = None,
+        situation: str = "",
+        now: datetime | None = None,
+    ) -> DictInfractionReportRecord:
+        body = build_create_infraction_report(
+            participant=self.participant,
+            transaction_id=transaction_id,
+            infraction_type=infraction_type,
+            details=details,
+            transaction_type=transaction_type,
+            infraction_data=infraction_data,
+        )
+        return self._infraction_call("POST", "infraction-reports/", body)
+
+    def _infraction_action(self, action: str, tag: str, report_id, **fields):
+        body = build_infraction_action(
+            tag, report_id=report_id, participant=self.participant, **fields
+        )
+        return self._infraction_call("POST", f"infraction-reports/{report_id}/{action}", body)
+
+    def acknowledge_infraction_report(self, *, report_id, now=None) -> DictInfractionReportRecord:
+        return self._infraction_action(
+            "acknowledge", "AcknowledgeInfractionReportRequest", report_id
+        )
+
+    def close_infraction_report(
+        self, *, report_id, result, details="", now=None
+    ) -> DictInfractionReportRecord:
+        return self._infraction_action(
+            "close", "CloseInfractionReportRequest", report_id, result=result, details=details
+        )
+
+    def cancel_infraction_report(self, *, report_id, now=None) -> DictInfractionReportRecord:
+        return self._infraction_action("cancel", "CancelInfractionReportRequest", report_id)
+
+    def get_infraction_report(self, *, report_id, now=None) -> DictInfractionReportRecord:
+        return self._infraction_call(
+            "GET",
+            f"infraction-reports/{report_id}",
+            None,
+            {"PI-RequestingParticipant": self.participant},
+        )
 
 
 def _quote(key: str) -> str:

@@ -5,6 +5,9 @@ apps/pix/iso20022.py) and gets the SPI's pacs.002 back, or `SpiTimeout` when no 
 
 * `send_credit_transfer(pacs.008) -> pacs.002`: ACSC (settled at the SPI) or RJCT + reason.
 * `send_return(pacs.004) -> pacs.002`: the same, for a devolução.
+* `transfer_status(endToEndId or returnId) -> pacs.002`: the status query, for a message
+  whose answer was lost (a resend only earns RJCT DUPL); `SpiUnknownMessage` when the SPI
+  never recorded it.
 
 Two implementations, chosen by settings.PIX_SPI_CLIENT through `spi_client()`:
 
@@ -22,7 +25,10 @@ pacs.008 from us (`send_credit_transfer`):
 1. Latency: sleeps a uniform random time in settings.PIX_SPI_LATENCY_MS ("min,max" ms).
 2. Timeout: with probability settings.PIX_SPI_TIMEOUT_RATE raises `SpiTimeout`. The message
    is then taken as never having reached the SPI: nothing is recorded, and sending the same
-   message again (same endToEndId) is processed normally.
+   message again (same endToEndId) is processed normally. The other way to lose an answer,
+   settings.PIX_SPI_LOST_ANSWER_RATE (default 0), loses it on the way back: the message is
+   processed and recorded (steps 3-8), the caller gets `SpiTimeout`, and a resend is DUPL
+   (the caller must ask `transfer_status`).
 3. Parsing with the codec; content the catalogue refuses is RJCT CH16 ("element content
    formally incorrect", the codec's complaint in AddtlInf), never an exception. When not even
    the endToEndId can be read, the pacs.002 names the placeholder `E00038166<minute>00000000000`.
@@ -50,6 +56,9 @@ For tests, the demo and the benchmark, the simulator also plays the other PSPs:
 `inbound_credit_transfer(...)` creates a settled Pix from another PSP to one of our
 customers and returns its pacs.008, and `inbound_return(...)` a pacs.004 by which another
 PSP returns a Pix we sent; our inbound handler consumes those.
+`deliver_credit_transfer(xml, receiver)` hands such a pacs.008 to our handler
+(`apps.pix.transfers.pix_receive_and_answer`) and records its pacs.002: a RJCT (AC03, AC06,
+AM09...) leaves the Pix unsettled at the SPI.
 
 Simplifications, deliberate: the SPI's answer is synchronous (the real one arrives on the
 ICOM stream), the receiving PSP's own ACSP step is folded into rule 7, and the simulator
@@ -77,6 +86,7 @@ from apps.pix import e2e, participants
 from apps.pix.iso20022 import (
     MAX_MESSAGE_BYTES,
     SPI_ISPB,
+    STATUS_REASONS,
     AccountType,
     CreditTransfer,
     Iso20022Error,
@@ -89,6 +99,7 @@ from apps.pix.iso20022 import (
     build_pacs002,
     build_pacs004,
     build_pacs008,
+    parse_pacs002,
     parse_pacs004,
     parse_pacs008,
 )
@@ -114,6 +125,10 @@ class SpiUnavailable(SpiError):
     """The SPI refused the connection or answered with an HTTP error."""
 
 
+class SpiUnknownMessage(SpiError):
+    """The status query names a message the SPI has no record of."""
+
+
 class SpiClient(ABC):
     """BACEN's SPI as the transfer service sees it: XML in, the pacs.002 XML out."""
 
@@ -125,6 +140,15 @@ class SpiClient(ABC):
     def send_return(self, xml: bytes) -> bytes:
         """Send a pacs.004; returns the SPI's pacs.002 (ACSC or RJCT). May raise SpiTimeout."""
 
+    @abstractmethod
+    def transfer_status(self, end_to_end_id: str) -> bytes:
+        """The SPI's status query: the pacs.002 of a message it already processed, named by
+        its endToEndId (pacs.008) or returnId (pacs.004). Raises SpiUnknownMessage when the
+        SPI never recorded it, SpiTimeout/SpiUnavailable when it could not be asked.
+
+        This is how a sender learns the outcome of a message whose answer was lost: sending
+        it again only earns RJCT DUPL."""
+
 
 def spi_client(participant: str | None = None) -> SpiClient:
     """The SPI client speaking for `participant` (our ISPB by default)."""
@@ -134,6 +158,31 @@ def spi_client(participant: str | None = None) -> SpiClient:
     if choice == "http":
         return SpiHttpClient(participant)
     raise ImproperlyConfigured(f"PIX_SPI_CLIENT must be 'simulator' or 'http', not {choice!r}.")
+
+
+def final_status(
+    client: SpiClient, answer: bytes, message_id: str
+) -> tuple[PaymentStatus, bytes] | None:
+    """The SPI's answer to a message we sent, with a DUPL resolved.
+
+    RJCT DUPL to a message of ours means the SPI already has it: an earlier attempt reached
+    it and its answer was lost. That says nothing about the outcome, so rejecting (and
+    giving the money back) would be wrong: the outcome is the original's, which the status
+    query gives. Returns (status, the pacs.002 it came in), or None when the outcome cannot
+    be known now (the query failed or found nothing): the caller leaves the message in
+    flight, to be sent again later."""
+    status = parse_pacs002(answer)
+    if status.status != TxStatus.RJCT or status.reason_code != "DUPL":
+        return status, answer
+    try:
+        answer = client.transfer_status(message_id)
+    except SpiError as exc:
+        logger.warning("SPI status query after DUPL failed: %s", exc, extra={"id": message_id})
+        return None
+    status = parse_pacs002(answer)
+    if status.status == TxStatus.RJCT and status.reason_code == "DUPL":
+        return None
+    return status, answer
 
 
 def parse_latency(value: object) -> tuple[float, float]:
@@ -173,7 +222,10 @@ _LENIENT = {
 }
 
 
-def _lenient_id(xml: object, tag: str, kind: str) -> str | None:
+def lenient_id(xml: object, tag: str, kind: str) -> str | None:
+    """The id under `tag` ("EndToEndId", "OrgnlEndToEndId", "RtrId") of a message the codec
+    refused, when it can still be read and is well formed; None otherwise. Lets an answer
+    (RJCT CH16) name the message it is about."""
     if not isinstance(xml, bytes | str):
         return None
     data = xml.encode("utf-8", "replace") if isinstance(xml, str) else xml
@@ -197,6 +249,7 @@ class SpiSimulator(SpiClient):
         *,
         latency_ms: str | tuple[float, float] | None = None,
         timeout_rate: float | None = None,
+        lost_answer_rate: float | None = None,
         max_amount_cents: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -209,6 +262,9 @@ class SpiSimulator(SpiClient):
         if timeout_rate is None:
             timeout_rate = getattr(settings, "PIX_SPI_TIMEOUT_RATE", 0.0)
         self.timeout_rate = float(timeout_rate)
+        if lost_answer_rate is None:
+            lost_answer_rate = getattr(settings, "PIX_SPI_LOST_ANSWER_RATE", 0.0)
+        self.lost_answer_rate = float(lost_answer_rate)
         if max_amount_cents is None:
             max_amount_cents = getattr(settings, "PIX_SPI_MAX_AMOUNT_CENTS", 100_000_000)
         self.max_amount_cents = int(max_amount_cents)
@@ -225,6 +281,13 @@ class SpiSimulator(SpiClient):
         if self.timeout_rate > 0 and self.rng.random() < self.timeout_rate:
             raise SpiTimeout("the SPI did not answer in time (simulated)")
 
+    def _deliver_answer(self, answer: bytes) -> bytes:
+        """The way back: with probability lost_answer_rate the SPI has processed (and
+        recorded) the message but its answer never arrives, so a resend gets DUPL."""
+        if self.lost_answer_rate > 0 and self.rng.random() < self.lost_answer_rate:
+            raise SpiTimeout("the SPI's answer was lost on the way back (simulated)")
+        return answer
+
     def _now(self) -> datetime:
         return self.clock()
 
@@ -236,8 +299,10 @@ class SpiSimulator(SpiClient):
         reason: str | None = None,
         info: str | None = None,
         instruction_id: str | None = None,
+        settled_at: datetime | None = None,
     ) -> bytes:
         settled = reason is None
+        settled_at = settled_at or now
         status = PaymentStatus(
             msg_id=e2e.new_msg_id(SPI_ISPB),
             created_at=now,
@@ -248,8 +313,8 @@ class SpiSimulator(SpiClient):
             status=TxStatus.ACSC if settled else TxStatus.RJCT,
             reason_code=reason,
             additional_info=(info[:105],) if info else (),
-            settled_at=now if settled else None,
-            settlement_date=timezone.localtime(now).date() if settled else None,
+            settled_at=settled_at if settled else None,
+            settlement_date=timezone.localtime(settled_at).date() if settled else None,
         )
         return build_pacs002(status)
 
@@ -273,7 +338,7 @@ class SpiSimulator(SpiClient):
         try:
             ct = parse_pacs008(xml)
         except Iso20022Error as exc:
-            e2e_id = _lenient_id(xml, "EndToEndId", "E") or self._placeholder_id(now)
+            e2e_id = lenient_id(xml, "EndToEndId", "E") or self._placeholder_id(now)
             logger.info("SPI simulator: malformed pacs.008 (%s)", exc)
             return self._answer(end_to_end_id=e2e_id, now=now, reason="CH16", info=str(exc))
         reason, info = self._judge_credit_transfer(ct)
@@ -291,7 +356,9 @@ class SpiSimulator(SpiClient):
         )
         if not recorded:
             reason, info = "DUPL", "endToEndId already used"
-        return self._answer(end_to_end_id=ct.end_to_end_id, now=now, reason=reason, info=info)
+        return self._deliver_answer(
+            self._answer(end_to_end_id=ct.end_to_end_id, now=now, reason=reason, info=info)
+        )
 
     def _judge_credit_transfer(self, ct: CreditTransfer) -> tuple[str | None, str | None]:
         if SpiSimulatedMessage.objects.filter(end_to_end_id=ct.end_to_end_id).exists():
@@ -322,8 +389,8 @@ class SpiSimulator(SpiClient):
         except Iso20022Error as exc:
             logger.info("SPI simulator: malformed pacs.004 (%s)", exc)
             return self._answer(
-                end_to_end_id=_lenient_id(xml, "OrgnlEndToEndId", "E") or self._placeholder_id(now),
-                instruction_id=_lenient_id(xml, "RtrId", "D"),
+                end_to_end_id=lenient_id(xml, "OrgnlEndToEndId", "E") or self._placeholder_id(now),
+                instruction_id=lenient_id(xml, "RtrId", "D"),
                 now=now,
                 reason="CH16",
                 info=str(exc),
@@ -339,13 +406,58 @@ class SpiSimulator(SpiClient):
             recorded = self._record_return(ret, xml, now, reason)
         if not recorded:
             reason, info = "DUPL", "returnId already used"
+        return self._deliver_answer(
+            self._answer(
+                end_to_end_id=ret.original_end_to_end_id,
+                instruction_id=ret.return_id,
+                now=now,
+                reason=reason,
+                info=info,
+            )
+        )
+
+    # --- status query -----------------------------------------------------------------------
+
+    def transfer_status(self, end_to_end_id: str) -> bytes:
+        """The pacs.002 the SPI gave (or would have given) for a message it recorded, as of
+        the time it processed it. Only the sender's own messages can be queried."""
+        self._travel()
+        now = self._now()
+        message = SpiSimulatedMessage.objects.filter(end_to_end_id=end_to_end_id).first()
+        if message is None or self.participant not in (message.debtor_ispb, message.creditor_ispb):
+            raise SpiUnknownMessage(f"the SPI has no message {end_to_end_id} of {self.participant}")
+        settled = message.status in SETTLED
+        reason = None if settled else (message.reason or "ED05")
+        if message.kind == SpiSimulatedMessage.Kind.PACS004:
+            original, instruction = message.original_end_to_end_id, message.end_to_end_id
+        else:
+            original, instruction = message.end_to_end_id, None
         return self._answer(
-            end_to_end_id=ret.original_end_to_end_id,
-            instruction_id=ret.return_id,
+            end_to_end_id=original,
+            instruction_id=instruction,
             now=now,
             reason=reason,
-            info=info,
+            info=STATUS_REASONS.get(reason) if reason else None,
+            settled_at=message.created_at if settled else None,
         )
+
+    # --- delivery to us ---------------------------------------------------------------------
+
+    def deliver_credit_transfer(self, xml: bytes, receiver: Callable[[bytes], bytes]) -> bytes:
+        """Deliver an inbound pacs.008 (from `inbound_credit_transfer`) to the receiving
+        PSP's handler, `receiver(xml) -> pacs.002` (ours: `pix_receive_and_answer`), and
+        record its answer: a RJCT marks the message rejected at the SPI, as the real SPI
+        then does not settle it (so it cannot be returned later either: FF08). Returns the
+        receiver's pacs.002."""
+        answer = receiver(xml)
+        status = parse_pacs002(answer)
+        if status.status == TxStatus.RJCT:
+            SpiSimulatedMessage.objects.filter(
+                end_to_end_id=status.original_end_to_end_id,
+                kind=SpiSimulatedMessage.Kind.PACS008,
+                direction=SpiSimulatedMessage.Direction.INBOUND,
+            ).update(status=TxStatus.RJCT.value, reason=status.reason_code or "")
+        return answer
 
     def _judge_return(self, ret: PaymentReturn, now: datetime) -> tuple[str | None, str | None]:
         """Decide a return; locks the original Pix so concurrent returns add up correctly.
@@ -555,6 +667,8 @@ class SpiHttpClient(SpiClient):
             raise SpiTimeout("the SPI did not answer in time") from exc
         except requests.RequestException as exc:
             raise SpiUnavailable(f"SPI unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 404 and "/status/" in path:
+            raise SpiUnknownMessage("the SPI has no record of this message")
         if response.status_code >= 400:
             raise SpiUnavailable(f"SPI answered HTTP {response.status_code}")
         return response.content
@@ -567,3 +681,8 @@ class SpiHttpClient(SpiClient):
 
     def send_return(self, xml: bytes) -> bytes:
         return self._send(xml)
+
+    def transfer_status(self, end_to_end_id: str) -> bytes:
+        if not e2e.is_valid_end_to_end_id(end_to_end_id, kind=None):
+            raise SpiUnknownMessage(f"{end_to_end_id!r} is not an endToEndId or returnId")
+        return self.transport(f"api/v1/out/{self.participant}/status/{end_to_end_id}", b"")

@@ -1,0 +1,510 @@
+"""Pix sends through the HTTP API, against book transfers of the ledger on the same machine.
+
+    .venv/bin/python bench/pix_api.py [--seconds 30] [--clients 16] [--workers 4]
+                                      [--spi-latency 0,0] [--payees 200]
+
+Starts the application with uvicorn workers (ASGI, production settings: DEBUG off, behind
+a TLS-terminating proxy as nginx would be, told by X-Forwarded-Proto) on loopback, against
+a dedicated database (`athena_bench_pix` on the server of DATABASE_URL, or on the embedded
+PostgreSQL of `make run`), migrated on first use. For each run it creates one customer per
+client (companies, so BACEN's night limit for natural persons does not apply; KYC level 3;
+funded; each with a random key at Athena) and makes sure the DICT simulator holds keys of
+customers of other PSPs (`seed_dict`'s directory; only accounts the SPI simulator settles).
+
+Each client signs in for real (allauth's login form: CSRF token, e-mail and password; the
+session cookie and CSRF header then authenticate the API as the portal's would), then POSTs
+`/api/v1/pix/transfers` with a fresh Idempotency-Key each time, to a random key at another
+PSP, for the given time after a short warm-up. The SPI simulator answers inside the request
+(after the debit commits), with the latency printed. Throttles are raised through their
+environment settings so they never refuse a request (they still run), and so are the DICT
+simulator's anti-scan buckets (every look-up of a payment spends a token and the simulator
+has no payer refill fast enough for a benchmark).
+
+Database connections: under ASGI, Django runs each request's synchronous code in a thread
+of its own (a ThreadSensitiveContext per request), and a persistent connection belongs to
+its thread: with DB_CONN_MAX_AGE=60 (docker-compose's value) every request leaves one more
+connection open until its dead thread is collected. Measured here: 4 workers held 58
+connections after a few seconds of load, and the shared server answered "too many clients"
+(HTTP 500). Django's advice for ASGI is CONN_MAX_AGE=0 plus a pool (Django's own
+OPTIONS["pool"] with psycopg_pool, or pgbouncer); the bench runs with 0 (a connection per
+request, as deployed without a pool) unless --conn-max-age says otherwise.
+
+Then the server is stopped and bench/ledger_transfers.py's own measurement runs with the
+same number of processes for the same time ("spread": random pairs of its 10.000 accounts,
+created once in the same database). Prints requests/s, p50/p99 latency, errors, the outcome
+of the transfers, the book-transfer rate and the API/ledger ratio, with the targets (ratio
+>= 0.5, p99 < 100 ms). No assertions: figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+BENCH_DATABASE = "athena_bench_pix"
+KEYS_FILE = ROOT / "var" / "bench-pix-api-keys.json"
+PASSWORD = "Bench#Pix#2026"  # noqa: S105 (throwaway customers of the bench database)
+FUNDING = 10**10  # centavos per customer (R$ 100 million): nobody runs dry
+UNLIMITED = "100000000/min"
+BUCKET = str(10**9)
+
+
+def _bench_keys() -> dict[str, str]:
+    """SECRET_KEY and FIELD_ENCRYPTION_KEY of the bench database: production settings refuse
+    the development ones. Generated once, kept beside the embedded database (var/)."""
+    if KEYS_FILE.exists():
+        return json.loads(KEYS_FILE.read_text())
+    from cryptography.fernet import Fernet
+
+    keys = {
+        "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
+    KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    KEYS_FILE.write_text(json.dumps(keys))
+    KEYS_FILE.chmod(0o600)
+    return keys
+
+
+def _server_url() -> str:
+    """The PostgreSQL server the other benches use: DATABASE_URL's, else the embedded one."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        return url
+    from athena.embedded_pg import embedded_database_settings
+
+    settings = embedded_database_settings(ROOT / "var" / "pgdata")  # keeps the server up
+    return f"postgres://{settings['USER']}@{quote(settings['HOST'], safe='')}/{settings['NAME']}"
+
+
+def _dedicated_database() -> str:
+    """Create the bench database once; returns its URL."""
+    import psycopg
+
+    server = _server_url()
+    parts = urlsplit(server)
+    with psycopg.connect(server, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
+        ).fetchone()
+        if found is None:
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    return urlunsplit(parts._replace(path="/" + BENCH_DATABASE, query=""))
+
+
+def _environment(spi_latency: str, conn_max_age: int) -> dict[str, str]:
+    """The settings of this process and of the server: production shape, bench database."""
+    return {
+        **_bench_keys(),
+        "DJANGO_SETTINGS_MODULE": "athena.settings",
+        "DATABASE_URL": _dedicated_database(),
+        "DEBUG": "false",
+        "ATHENA_TESTING": "false",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": str(conn_max_age),
+        "THROTTLE_USER_RATE": UNLIMITED,
+        "THROTTLE_IP_RATE": UNLIMITED,
+        "PIX_DICT_CLIENT": "simulator",
+        "PIX_SPI_CLIENT": "simulator",
+        "PIX_DICT_BUCKET_PERSON": BUCKET,
+        "PIX_DICT_BUCKET_COMPANY": BUCKET,
+        "PIX_SPI_LATENCY_MS": spi_latency,
+        "PIX_SPI_TIMEOUT_RATE": "0",
+        # No Celery workers here: the kicks after commit (outbox, webhooks) go to an
+        # in-process broker, so the API pays for publishing them and nothing more.
+        "CELERY_BROKER_URL": "memory://",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument(
+        "--spi-latency", default="0,0", help='SPI simulator latency "min,max" ms ("5,40": real)'
+    )
+    parser.add_argument("--payees", type=int, default=200, help="keys at other PSPs to pay")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DB_CONN_MAX_AGE of the server (see the module's doc before raising it)",
+    )
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
+    return parser.parse_args()
+
+
+OPTIONS = _options()
+os.environ.update(_environment(OPTIONS.spi_latency, OPTIONS.conn_max_age))
+
+import django  # noqa: E402
+
+django.setup()
+
+import ledger_transfers  # noqa: E402  (bench/ledger_transfers.py: the book-transfer measurement)
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+
+from apps.accounts import services as account_services  # noqa: E402
+from apps.accounts.models import Customer  # noqa: E402
+from apps.core.fsm import apply_transition  # noqa: E402
+from apps.core.models import User  # noqa: E402
+from apps.pix import services as pix_services  # noqa: E402
+from apps.pix.adapters.spi import other_psp_account_status  # noqa: E402
+from apps.pix.keys import KeyType  # noqa: E402
+from apps.pix.management.commands.seed_dict import fake_cnpj, seed_directory  # noqa: E402
+from apps.pix.models import DictEntry, PixTransfer  # noqa: E402
+
+# --- Data -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchCustomer:
+    email: str
+    account_id: int
+
+
+def create_customers(count: int, run: str) -> list[BenchCustomer]:
+    """Fresh customers for this run (limits count what an account sent today: reusing them
+    run after run would bench a fuller month each time)."""
+    from allauth.account.models import EmailAddress
+
+    created = []
+    for n in range(count):
+        email = f"pix-{run}-{n:03d}@pix-bench.athena.example"
+        user = User(username=f"pix-{run}-{n:03d}", email=email, full_name=f"Bench Pix {n}")
+        user.set_password(PASSWORD)
+        user.save()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        rng = random.Random(f"{run}-{n}")
+        while True:
+            cnpj = fake_cnpj(rng)
+            if not account_services.customer_tax_id_taken(cnpj):
+                break
+        customer = account_services.customer_register(
+            user=user, full_name=f"Bench Pix {run} {n} Ltda", tax_id=cnpj
+        )
+        apply_transition(customer, "activate", by="bench", reason="bench customer")
+        Customer.objects.filter(pk=customer.pk).update(kyc_level=3)
+        account = account_services.account_open(customer=customer)
+        account_services.deposit(
+            account_id=account.pk, amount_cents=FUNDING, description="bench funding", kind="ted_in"
+        )
+        pix_services.key_register(account=account, key_type=KeyType.EVP)
+        created.append(BenchCustomer(email=email, account_id=account.pk))
+    return created
+
+
+def payee_keys(limit: int) -> list[str]:
+    """Keys of other PSPs' customers whose accounts the SPI simulator settles to."""
+    seed_directory()  # idempotent: the same directory every time
+    own = settings.ATHENA_ISPB
+    keys = [
+        entry.key
+        for entry in DictEntry.objects.exclude(participant=own).order_by("pk")
+        if other_psp_account_status(entry.account_number) is None
+    ]
+    return keys[:limit]
+
+
+# --- The server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "athena.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server stopped; see {log_path}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"the server did not come up; see {log_path}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# --- Clients ------------------------------------------------------------------------------------
+
+
+class Client:
+    """One signed-in customer. Production cookies are Secure (the proxy speaks TLS to the
+    browser); over loopback the client carries them itself, with the proxy's header."""
+
+    def __init__(self, base: str, customer: BenchCustomer) -> None:
+        self.base = base
+        self.customer = customer
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.origin = "https://" + urlsplit(base).netloc
+        self.cookies: dict[str, str] = {}
+
+    def _headers(self, path: str, **extra: str) -> dict[str, str]:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return {
+            "X-Forwarded-Proto": "https",
+            "Referer": self.origin + path,
+            "Cookie": cookie,
+            **extra,
+        }
+
+    def _keep(self, response: requests.Response) -> None:
+        for cookie in response.cookies:
+            self.cookies[cookie.name] = cookie.value
+
+    def login(self) -> None:
+        path = "/accounts/login/"
+        form = self.http.get(self.base + path, headers=self._headers(path), timeout=30)
+        self._keep(form)
+        answer = self.http.post(
+            self.base + path,
+            data={
+                "login": self.customer.email,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.cookies.get("csrftoken", ""),
+            },
+            headers=self._headers(path),
+            allow_redirects=False,
+            timeout=30,
+        )
+        self._keep(answer)
+        if answer.status_code != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"login of {self.customer.email} failed: HTTP {answer.status_code}")
+
+    def send_pix(self, key: str, amount_cents: int) -> requests.Response:
+        path = "/api/v1/pix/transfers"
+        body = {
+            "account": self.customer.account_id,
+            "key": key,
+            "amount": f"{amount_cents // 100}.{amount_cents % 100:02d}",
+            "description": "bench",
+        }
+        return self.http.post(
+            self.base + path,
+            data=json.dumps(body),
+            headers=self._headers(
+                path,
+                **{
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                    "Idempotency-Key": uuid.uuid4().hex,
+                },
+            ),
+            timeout=60,
+        )
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def run_clients(clients: list[Client], keys: list[str], warmup: float, seconds: float) -> Tally:
+    tally = Tally()
+    start = time.monotonic() + 0.5
+    measured_from = start + warmup
+    deadline = measured_from + seconds
+
+    def work(client: Client, seed: int) -> None:
+        rng = random.Random(seed)
+        latencies, errors, statuses, samples = [], 0, {}, []
+        while time.monotonic() < start:
+            time.sleep(0.001)
+        while True:
+            began = time.monotonic()
+            if began >= deadline:
+                break
+            try:
+                response = client.send_pix(rng.choice(keys), rng.randint(1, 1_000))
+                ok = response.status_code == 201
+                label = response.json().get("state", "?") if ok else f"HTTP {response.status_code}"
+            except (requests.RequestException, ValueError) as exc:
+                ok, label, response = False, type(exc).__name__, None
+            if began < measured_from:
+                continue
+            latencies.append(time.monotonic() - began)
+            statuses[label] = statuses.get(label, 0) + 1
+            if not ok:
+                errors += 1
+                if len(samples) < 3:
+                    samples.append(f"{label}: {response.text[:300] if response else ''}")
+        with tally.lock:
+            tally.latencies.extend(latencies)
+            tally.errors += errors
+            for label, count in statuses.items():
+                tally.statuses[label] = tally.statuses.get(label, 0) + count
+            tally.samples.extend(samples[: max(0, 5 - len(tally.samples))])
+
+    threads = [
+        threading.Thread(target=work, args=(client, n), daemon=True)
+        for n, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tally
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(int(len(ordered) * fraction) - 1, 0)]
+
+
+# --- Main -----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    options = OPTIONS
+    print(f"database {BENCH_DATABASE}: migrating (quick when up to date)...", flush=True)
+    call_command("migrate", verbosity=0, interactive=False)
+    run = time.strftime("%m%d%H%M%S")
+    customers = create_customers(options.clients, run)
+    keys = payee_keys(options.payees)
+    participants = DictEntry.objects.filter(key__in=keys).values("participant").distinct().count()
+    ledger_payers, _merchant = ledger_transfers.ensure_accounts()
+    server_version = connection.cursor().connection.info.parameter_status("server_version")
+    connections.close_all()
+
+    port = free_port()
+    log_path = ROOT / "var" / "bench-pix-api-server.log"
+    print(
+        f"server: uvicorn athena.asgi, {options.workers} workers on 127.0.0.1:{port}, "
+        f"DEBUG off, behind X-Forwarded-Proto https; PostgreSQL {server_version}, "
+        f"database {BENCH_DATABASE}",
+        flush=True,
+    )
+    print(
+        f"SPI simulator latency {options.spi_latency} ms (timeouts 0); DICT simulator buckets "
+        f"{BUCKET} tokens; throttles user {UNLIMITED}, ip {UNLIMITED}; "
+        f"DB_CONN_MAX_AGE {options.conn_max_age}",
+        flush=True,
+    )
+    print(
+        f"{len(customers)} customers (companies, KYC 3, one client each, signed in through "
+        f"/accounts/login/); {len(keys)} payee keys at {participants} other PSPs",
+        flush=True,
+    )
+    server = start_server(port, options.workers, log_path)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        clients = [Client(base, customer) for customer in customers]
+        for client in clients:
+            client.login()
+        since = time.time()
+        tally = run_clients(clients, keys, options.warmup, options.seconds)
+    finally:
+        stop_server(server)
+
+    count = len(tally.latencies)
+    rate = count / options.seconds
+    p50 = statistics.median(tally.latencies) * 1000 if count else float("nan")
+    p99 = percentile(tally.latencies, 0.99) * 1000 if count else float("nan")
+    print(
+        f"API POST /api/v1/pix/transfers  clients={options.clients:>2}  {rate:8.0f} requests/s  "
+        f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  errors {tally.errors} of {count}",
+        flush=True,
+    )
+    print(f"  answers: {dict(sorted(tally.statuses.items()))}", flush=True)
+    for sample in tally.samples:
+        print(f"  error sample: {sample}", flush=True)
+    if tally.errors:
+        print(f"  server errors are logged in {log_path}", flush=True)
+    states = dict(
+        PixTransfer.objects.filter(
+            account_id__in=[c.account_id for c in customers],
+            created_at__gte=datetime.fromtimestamp(since, UTC),
+        )
+        .values_list("state")
+        .order_by("state")
+        .annotate(n=Count("pk"))
+    )
+    print(f"  transfers now (warm-up included): {states}", flush=True)
+    connections.close_all()
+
+    ledger = ledger_transfers.run_ledger(options.clients, options.seconds, ledger_payers, None)
+    print(
+        f"ledger book_transfer spread  clients={options.clients:>2}  {ledger['rate']:8.0f} "
+        f"transfers/s  p50 {ledger['p50']:.2f} ms  p99 {ledger['p99']:.2f} ms  "
+        f"({ledger['count']} transfers, {ledger['refused']} refused)",
+        flush=True,
+    )
+    ratio = rate / ledger["rate"] if ledger["rate"] else float("nan")
+    print(
+        f"API/ledger at {options.clients} clients: {ratio:.2f} (target >= 0.5: "
+        f"{'met' if ratio >= 0.5 else 'missed'});  API p99 {p99:.2f} ms (target < 100 ms: "
+        f"{'met' if p99 < 100 else 'missed'})",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
