@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "apps.loans",
     "apps.compliance",
     "apps.kyc",
+    "apps.monitoring",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [

@@ -21,13 +21,11 @@ simulator's anti-scan buckets (every look-up of a payment spends a token and the
 has no payer refill fast enough for a benchmark).
 
 Database connections: under ASGI, Django runs each request's synchronous code in a thread
-of its own (a ThreadSensitiveContext per request), and a persistent connection belongs to
-its thread: with DB_CONN_MAX_AGE=60 (docker-compose's value) every request leaves one more
-connection open until its dead thread is collected. Measured here: 4 workers held 58
-connections after a few seconds of load, and the shared server answered "too many clients"
-(HTTP 500). Django's advice for ASGI is CONN_MAX_AGE=0 plus a pool (Django's own
-OPTIONS["pool"] with psycopg_pool, or pgbouncer); the bench runs with 0 (a connection per
-request, as deployed without a pool) unless --conn-max-age says otherwise.
+of its own, and a persistent connection (CONN_MAX_AGE > 0) belongs to its thread: it is
+never reused and stays open until the dead thread is collected (measured here: 4 workers held
+58 connections after a few seconds and PostgreSQL refused more). settings.py therefore keeps
+CONN_MAX_AGE at 0 and the web process takes a psycopg pool (DB_POOL_MAX_SIZE, per worker
+process, as docker-compose sets it); --pool sets its size here (0: a connection per request).
 
 Then the server is stopped and bench/ledger_transfers.py's own measurement runs with the
 same number of processes for the same time ("spread": random pairs of its 10.000 accounts,
@@ -109,7 +107,7 @@ def _dedicated_database() -> str:
     return urlunsplit(parts._replace(path="/" + BENCH_DATABASE, query=""))
 
 
-def _environment(spi_latency: str, conn_max_age: int) -> dict[str, str]:
+def _environment(spi_latency: str, pool: int) -> dict[str, str]:
     """The settings of this process and of the server: production shape, bench database."""
     return {
         **_bench_keys(),
@@ -118,7 +116,10 @@ def _environment(spi_latency: str, conn_max_age: int) -> dict[str, str]:
         "DEBUG": "false",
         "ATHENA_TESTING": "false",
         "LOG_LEVEL": "WARNING",
-        "DB_CONN_MAX_AGE": str(conn_max_age),
+        "DB_CONN_MAX_AGE": "0",
+        # The pool is the server's (start_server): this process forks the ledger bench's
+        # workers, which must not inherit a pool.
+        "BENCH_SERVER_POOL": str(pool),
         "THROTTLE_USER_RATE": UNLIMITED,
         "THROTTLE_IP_RATE": UNLIMITED,
         "PIX_DICT_CLIENT": "simulator",
@@ -145,17 +146,17 @@ def _options() -> argparse.Namespace:
     )
     parser.add_argument("--payees", type=int, default=200, help="keys at other PSPs to pay")
     parser.add_argument(
-        "--conn-max-age",
+        "--pool",
         type=int,
-        default=0,
-        help="DB_CONN_MAX_AGE of the server (see the module's doc before raising it)",
+        default=4,
+        help="DB_POOL_MAX_SIZE: pooled connections per server process (0: none)",
     )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
     return parser.parse_args()
 
 
 OPTIONS = _options()
-os.environ.update(_environment(OPTIONS.spi_latency, OPTIONS.conn_max_age))
+os.environ.update(_environment(OPTIONS.spi_latency, OPTIONS.pool))
 
 import django  # noqa: E402
 
@@ -260,7 +261,7 @@ def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
             "warning",
         ],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, "DB_POOL_MAX_SIZE": os.environ["BENCH_SERVER_POOL"]},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -445,7 +446,7 @@ def main() -> None:
     print(
         f"SPI simulator latency {options.spi_latency} ms (timeouts 0); DICT simulator buckets "
         f"{BUCKET} tokens; throttles user {UNLIMITED}, ip {UNLIMITED}; "
-        f"DB_CONN_MAX_AGE {options.conn_max_age}",
+        f"DB_POOL_MAX_SIZE {options.pool} per process",
         flush=True,
     )
     print(
