@@ -379,6 +379,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # The filesystem transport (no CELERY_BROKER_URL) has no host and kombu warns so at
+        # every connection: noise, not news.
+        "kombu.connection": {"level": "ERROR"},
     },
 }
 

@@ -541,7 +541,7 @@ def test_send_again_leaves_alone_what_is_not_waiting_for_the_spi(
     settled = sent_pix(settings, django_capture_on_commit_callbacks, answered=True)
     inbound = received_pix()
     response = run_action(admin, PixTransfer, "retry_send", [settled, inbound])
-    assert sum("only a Pix sent to the SPI" in m for m in messages_of(response)) == 2
+    assert sum("só um Pix enviado ao SPI" in m for m in messages_of(response)) == 2  # pt-BR
     settled.refresh_from_db()
     assert settled.state == PixTransfer.State.SETTLED
     assert not LogEntry.objects.filter(object_id__in=[str(settled.pk), str(inbound.pk)]).exists()

@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -44,6 +44,13 @@ pytestmark = pytest.mark.django_db
 SCAM = InfractionReport.Situation.SCAM
 AGREED = InfractionReport.Result.AGREED
 DISAGREED = InfractionReport.Result.DISAGREED
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are asserted in English; the default language is pt-BR."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

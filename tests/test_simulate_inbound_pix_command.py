@@ -187,7 +187,10 @@ def test_the_command_line_prints_only_the_end_to_end_id():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    end_to_end_id = result.stdout.strip()
+    # Logs are JSON lines on stdout too (LOG_LEVEL): the command's answer is its plain line.
+    plain = [line for line in result.stdout.splitlines() if not line.startswith("{")]
+    assert len(plain) == 1, result.stdout
+    end_to_end_id = plain[0].strip()
     assert re.fullmatch(r"E[0-9]{8}[0-9]{12}[A-Za-z0-9]{11}", end_to_end_id), result.stdout
     assert PixTransfer.objects.get(end_to_end_id=end_to_end_id).amount == 15_000
     assert balance_of(account.pk)[0] == 15_000

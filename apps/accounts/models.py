@@ -278,7 +278,7 @@ class JournalEntry(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "journal entries"
+        verbose_name_plural = _("journal entries")
         indexes = [models.Index(fields=["reference_type", "reference_id"])]
         constraints = [
             models.UniqueConstraint(

@@ -228,6 +228,7 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["delivery", "number"]
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_uniq")

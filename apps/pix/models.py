@@ -99,6 +99,7 @@ class PixKey(FSMModel):
 
     class Meta:
         verbose_name = _("Pix key")
+        verbose_name_plural = _("Pix keys")
         constraints = [
             models.UniqueConstraint(
                 fields=["key"],
@@ -221,6 +222,7 @@ class PixClaim(FSMModel):
 
     class Meta:
         verbose_name = _("Pix key claim")
+        verbose_name_plural = _("Pix key claims")
         constraints = [
             models.UniqueConstraint(
                 fields=["dict_claim_id", "role"], name="pix_claim_dict_id_role_uniq"
@@ -399,6 +401,7 @@ class DictTokenBucket(models.Model):
 
     class Meta:
         verbose_name = _("DICT token bucket (simulator)")
+        verbose_name_plural = _("DICT token buckets (simulator)")
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "payer_hash", "policy"], name="dict_bucket_uniq"
@@ -518,6 +521,7 @@ class PixTransfer(FSMModel):
 
     class Meta:
         verbose_name = _("Pix transfer")
+        verbose_name_plural = _("Pix transfers")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="pix_transfer_positive"),
         ]
@@ -593,6 +597,7 @@ class PixRefund(FSMModel):
 
     class Meta:
         verbose_name = _("Pix refund")
+        verbose_name_plural = _("Pix refunds")
         constraints = [
             models.UniqueConstraint(
                 fields=["transfer", "refund_id"], name="pix_refund_transfer_id_uniq"
@@ -681,6 +686,7 @@ class PixLocation(models.Model):
 
     class Meta:
         verbose_name = _("Pix payload location")
+        verbose_name_plural = _("Pix payload locations")
         indexes = [
             models.Index(fields=["customer", "created_at"], name="pix_location_customer_idx")
         ]
@@ -742,6 +748,7 @@ class PixCharge(FSMModel):
 
     class Meta:
         verbose_name = _("Pix charge")
+        verbose_name_plural = _("Pix charges")
         constraints = [
             # txid is unique per receiving user (Manual de Padrões para Iniciação do Pix).
             models.UniqueConstraint(fields=["customer", "txid"], name="pix_charge_txid_uniq"),
@@ -787,6 +794,7 @@ class PixWebhook(models.Model):
 
     class Meta:
         verbose_name = _("Pix webhook")
+        verbose_name_plural = _("Pix webhooks")
 
     def __str__(self) -> str:
         return f"webhook of {self.pix_key_id} -> {self.url}"
@@ -852,6 +860,7 @@ class InfractionReport(FSMModel):
 
     class Meta:
         verbose_name = _("MED infraction report")
+        verbose_name_plural = _("MED infraction reports")
         constraints = [
             # One open report per Pix and side: a second one would double-refund.
             models.UniqueConstraint(
@@ -920,6 +929,7 @@ class CautionaryBlock(FSMModel):
 
     class Meta:
         verbose_name = _("cautionary block")
+        verbose_name_plural = _("cautionary blocks")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="cautionary_positive"),
         ]
