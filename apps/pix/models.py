@@ -509,6 +509,15 @@ class PixTransfer(FSMModel):
         "PixCharge", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
+    # An internal Pix (both sides at Athena) is one row, the payer's; the payee's account is
+    # kept here so the payee sees it as received (API Pix /pix, refunds, notifications).
+    payee_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pix_received_internally",
+    )
     state = FSMField(default=State.CREATED, choices=State.choices, protected=True)
     debit_entry_id = models.BigIntegerField(null=True, blank=True)
     credit_entry_id = models.BigIntegerField(null=True, blank=True)
@@ -537,6 +546,19 @@ class PixTransfer(FSMModel):
 
     def __str__(self) -> str:
         return f"Pix {self.direction} {self.end_to_end_id or self.pk} ({self.state})"
+
+    @property
+    def receiving_account_id(self) -> int | None:
+        """The account credited: ours for an inbound Pix, the payee's for an internal one."""
+        if self.direction == self.Direction.IN:
+            return self.account_id
+        return self.payee_account_id if self.internal else None
+
+    @property
+    def receiving_account(self) -> Account | None:
+        if self.direction == self.Direction.IN:
+            return self.account
+        return self.payee_account if self.internal else None
 
     @transition(field=state, source=State.CREATED, target=State.SCHEDULED)
     def schedule(self, *, by=None, reason: str = "") -> None:

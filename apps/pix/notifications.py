@@ -39,7 +39,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -65,10 +65,21 @@ NOTIFIED_EVENT = "pix.received.notified"
 
 def payer_display_name(transfer: PixTransfer) -> str:
     """The payer as the customer is shown it: a person's first name and initials, a
-    company's name in full (as the DICT shows payees)."""
+    company's name in full (as the DICT shows payees). For an internal Pix the payer is the
+    customer who owns the row."""
+    if transfer.direction == PixTransfer.Direction.OUT:
+        payer = transfer.account.customer
+        owner_type = LEGAL_PERSON if payer.kind == payer.Kind.COMPANY else NATURAL_PERSON
+        return mask_owner_name(owner_type, payer.full_name)
     digits = "".join(ch for ch in transfer.counterparty_tax_id or "" if ch.isalnum())
     owner_type = LEGAL_PERSON if len(digits) == 14 else NATURAL_PERSON
     return mask_owner_name(owner_type, transfer.counterparty_name)
+
+
+#: Received Pix: inbound ones, and internal ones (one row, the payer's) for their payee.
+RECEIVED_ROWS = Q(direction=PixTransfer.Direction.IN) | Q(
+    internal=True, payee_account__isnull=False
+)
 
 
 def _locked_transfer(transfer_id) -> PixTransfer | None:
@@ -76,8 +87,8 @@ def _locked_transfer(transfer_id) -> PixTransfer | None:
         return None
     return (
         PixTransfer.objects.select_for_update(of=("self",))
-        .filter(pk=transfer_id, direction=PixTransfer.Direction.IN)
-        .select_related("account__customer__user", "charge")
+        .filter(RECEIVED_ROWS, pk=transfer_id)
+        .select_related("account__customer__user", "payee_account__customer__user", "charge")
         .prefetch_related(
             Prefetch("refunds", queryset=PixRefund.objects.order_by("created_at", "pk"))
         )
@@ -125,7 +136,7 @@ def notify_pix_received(payload: dict, message: OutboxMessage) -> None:
     _notify_webhooks(transfer, event_key=transfer.end_to_end_id)
     if _already_notified(transfer):
         return
-    customer = transfer.account.customer
+    customer = transfer.receiving_account.customer
     if customer is None:
         return
     record_event(
@@ -137,7 +148,7 @@ def notify_pix_received(payload: dict, message: OutboxMessage) -> None:
     publish(topic=RECEIVED_EMAIL, payload={"transfer_id": transfer.pk})
     event = {
         "type": "pix.received",
-        "account_id": transfer.account_id,
+        "account_id": transfer.receiving_account_id,
         "end_to_end_id": transfer.end_to_end_id,
         "amount": transfer.amount,
         "payer_name": payer_display_name(transfer),
@@ -160,20 +171,21 @@ def _push_live(user_id: int, event: dict) -> None:
 @outbox_handler(RECEIVED_EMAIL)
 def email_pix_received(payload: dict, message: OutboxMessage) -> None:
     transfer = (
-        PixTransfer.objects.filter(pk=payload.get("transfer_id"), direction="in")
-        .select_related("account__customer__user")
+        PixTransfer.objects.filter(RECEIVED_ROWS, pk=payload.get("transfer_id"))
+        .select_related("account__customer__user", "payee_account__customer__user")
         .first()
         if isinstance(payload.get("transfer_id"), int)
         else None
     )
-    if transfer is None or transfer.account.customer is None:
+    if transfer is None or transfer.receiving_account.customer is None:
         return
-    user = transfer.account.customer.user
+    payee = transfer.receiving_account.customer
+    user = payee.user
     if not user.email:
         return
     context = {
         "participant": settings.PIX_PARTICIPANT_NAME,
-        "customer_name": transfer.account.customer.full_name,
+        "customer_name": payee.full_name,
         "amount": format_brl(transfer.amount),
         "payer_name": payer_display_name(transfer),
         "received_at": timezone.localtime(transfer.settled_at or transfer.created_at),

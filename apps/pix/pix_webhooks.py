@@ -165,11 +165,12 @@ def webhooks_for_transfer(transfer: PixTransfer) -> list[PixWebhook]:
     keys = {transfer.counterparty_key} - {""}
     if transfer.charge_id is not None:
         keys.add(transfer.charge.key)
-    if not keys or transfer.direction != PixTransfer.Direction.IN:
+    receiving = transfer.receiving_account
+    if not keys or receiving is None:
         return []
     return list(
         PixWebhook.objects.filter(
-            customer_id=transfer.account.customer_id,
+            customer_id=receiving.customer_id,
             pix_key__key__in=keys,
             pix_key__state=PixKey.State.ACTIVE,
         )

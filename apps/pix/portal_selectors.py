@@ -43,14 +43,13 @@ def _accounts_of(user) -> QuerySet[Account]:
 def transfers_of_user(*, user) -> QuerySet[PixTransfer]:
     """The user's Pix, newest first: every Pix of their accounts (sent, received, scheduled)
     and the settled Pix other Athena customers sent them. An internal Pix is one row, the
-    payer's (transfers.pix_send), so the payee finds it by the creditor account it names."""
+    payer's (transfers.pix_send), which names the payee's account (payee_account)."""
     accounts = _accounts_of(user)
     received_internally = Q(
         direction=PixTransfer.Direction.OUT,
         internal=True,
         state=PixTransfer.State.SETTLED,
-        counterparty_ispb=settings.ATHENA_ISPB,
-        counterparty_account_number__in=accounts.values("number"),
+        payee_account__in=accounts.values("pk"),
     )
     return (
         PixTransfer.objects.filter(Q(account__in=accounts.values("pk")) | received_internally)
@@ -198,7 +197,10 @@ class PixRow:
 
     @property
     def can_refund(self) -> bool:
-        return self.mine and can_refund(self.transfer)
+        if self.mine:
+            return can_refund(self.transfer)
+        # An internal Pix seen by its payee is a Pix they received.
+        return self.transfer.internal and self.transfer.state == PixTransfer.State.SETTLED
 
 
 def pix_rows(transfers, *, user) -> list[PixRow]:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Customer
@@ -64,8 +64,9 @@ def nature_of(refund: PixRefund) -> str:
 def _received(customer: Customer) -> QuerySet[PixTransfer]:
     return (
         PixTransfer.objects.filter(
-            account__customer=customer,
-            direction=PixTransfer.Direction.IN,
+            Q(account__customer=customer, direction=PixTransfer.Direction.IN)
+            # An internal Pix is one row, the payer's; its payee received it.
+            | Q(payee_account__customer=customer, internal=True),
             state=PixTransfer.State.SETTLED,
         )
         .exclude(end_to_end_id=None)
@@ -153,12 +154,15 @@ def received_pix_search(*, customer: Customer, search: PixSearch) -> Page:
         # this filter reads the window's candidates (already narrowed by the filters above)
         # and compares in Python; only their ids and tax ids are loaded.
         wanted = normalize_tax_id(search.payer_tax_id)
+        # An internal Pix's payer is the customer owning the row (its counterparty is the
+        # payee): compared on the customer's tax id.
+        rows = queryset.values_list(
+            "pk", "internal", "counterparty_tax_id", "account__customer__tax_id"
+        ).iterator(chunk_size=2000)
         ids = [
             pk
-            for pk, tax_id in queryset.values_list("pk", "counterparty_tax_id").iterator(
-                chunk_size=2000
-            )
-            if normalize_tax_id(tax_id or "") == wanted
+            for pk, internal, counterparty, owner in rows
+            if normalize_tax_id((owner if internal else counterparty) or "") == wanted
         ]
         queryset = queryset.filter(pk__in=ids)
     return paginate(queryset, page=search.page, per_page=search.per_page)

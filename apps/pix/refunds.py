@@ -69,7 +69,7 @@ def _refunded_total(transfer: PixTransfer) -> int:
 
 
 def _check_refundable(transfer: PixTransfer, amount_cents: int, now: datetime) -> None:
-    if transfer.direction != PixTransfer.Direction.IN:
+    if transfer.receiving_account_id is None:
         raise RefundNotAllowed("Only a Pix received can be refunded.")
     if transfer.state != PixTransfer.State.SETTLED:
         raise RefundNotAllowed("Only a settled Pix can be refunded.")
@@ -127,6 +127,8 @@ def refund_request(
         created_by = (
             getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
         )
+        if locked.internal:
+            return _refund_internally(locked, refund, by=by, created_by=created_by)
         refund.debit_entry_id = post_entry(
             kind="pix_refund",
             legs=[
@@ -164,6 +166,32 @@ def refund_request(
     # The SPI must only see a committed debit (see now_or_after_commit).
     refund_pk = refund.pk
     return now_or_after_commit(lambda: refund_submit(refund_pk)) or refund
+
+
+def _refund_internally(transfer: PixTransfer, refund: PixRefund, *, by, created_by) -> PixRefund:
+    """An internal Pix (both sides at Athena) is refunded as it was paid: one entry, payee to
+    payer, DEVOLVIDO at once; the SPI never sees it, as it never saw the Pix."""
+    refund.debit_entry_id = post_entry(
+        kind="pix_refund",
+        legs=[
+            Leg(transfer.payee_account_id, -refund.amount),
+            Leg(transfer.account_id, refund.amount),
+        ],
+        description=refund.description or "Pix refund",
+        reference_type="pix_refund",
+        reference_id=refund.pk,
+        created_by_id=created_by,
+        metadata={
+            "end_to_end_id": transfer.end_to_end_id,
+            "return_id": refund.return_id,
+            "refund_id": refund.refund_id,
+            "by": str(by),
+            "internal": True,
+        },
+    )
+    refund.save(update_fields=["debit_entry_id", "updated_at"])
+    apply_transition(refund, "complete", by=by, reason="internal Pix")
+    return refund
 
 
 def refund_submit(refund_pk: int) -> PixRefund:

@@ -583,7 +583,10 @@ def _move_money(
             metadata=metadata,
         )
         transfer.debit_entry_id = transfer.credit_entry_id = entry_id
+        transfer.payee_account = payee_account
         apply_transition(transfer, "settle", by=by, reason="internal Pix")
+        # The payee is told as for any Pix received (live, e-mail, its integrator's webhook).
+        publish(topic="pix.received", payload={"transfer_id": transfer.pk})
         return
     transfer.debit_entry_id = post_entry(
         kind="pix_out",
