@@ -10,8 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, so code changes reuse this layer. psycopg-binary brings its own libpq.
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-kyc-nodeps.txt ./
+RUN pip install -r requirements.txt \
+    && pip install --no-deps -r requirements-kyc-nodeps.txt
 
 # The code belongs to root and is read-only for the process; only var/ is writable.
 # Static files are collected at build time (whitenoise serves them); settings are imported

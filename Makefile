@@ -14,12 +14,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): requirements.txt | $(PY)
+# face_recognition declares "dlib", which pip would build from source; dlib-bin (in
+# requirements.txt) ships the same module prebuilt, so it goes in without dependencies.
+$(RUN_STAMP): requirements.txt requirements-kyc-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-kyc-nodeps.txt
 	touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+$(DEV_STAMP): requirements.txt requirements-dev.txt requirements-kyc-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-kyc-nodeps.txt
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)

@@ -31,4 +31,7 @@ urlpatterns = [
         name="api-account-statement-ofx",
     ),
     path("pix/", include("apps.pix.urls")),
+    path("kyc/", include("apps.kyc.urls")),
+    path("privacy/", include("apps.privacy.urls")),
+    path("compliance/", include("apps.compliance.urls")),
 ]

@@ -34,3 +34,9 @@ urlpatterns += [
 
 # Pix (apps.pix.portal_views): reversed as "portal:pix:<name>".
 urlpatterns += [path("pix/", include("apps.pix.portal_urls"))]
+
+# Identity verification (apps.kyc.portal_views): "portal:kyc:<name>".
+urlpatterns += [path("verification/", include("apps.kyc.portal_urls"))]
+
+# "Meus dados" (apps.privacy.portal_views): reversed as "portal:privacy:<name>".
+urlpatterns += [path("privacy/", include("apps.privacy.portal_urls"))]

@@ -43,6 +43,10 @@ if not DEBUG and not TESTING:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 ATHENA_ISPB = env("ATHENA_ISPB", default="13140088")
+# The institution's CNPJ (its first 8 digits are the ISPB) and legal name, as COAF
+# communications and other regulatory documents name the reporting institution.
+ATHENA_CNPJ = env("ATHENA_CNPJ", default="13140088000199")
+ATHENA_LEGAL_NAME = env("ATHENA_LEGAL_NAME", default="Athena Pay Instituição de Pagamento S.A.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -429,6 +433,12 @@ PIX_PARTICIPANT_NAME = env("PIX_PARTICIPANT_NAME", default="Athena Pay")
 # account, 20 for a company's.
 PIX_MAX_KEYS_PERSON = env.int("PIX_MAX_KEYS_PERSON", default=5)
 PIX_MAX_KEYS_COMPANY = env.int("PIX_MAX_KEYS_COMPANY", default=20)
+# Sanctions/PEP screening (apps/compliance): hits at or above this score (0-100) alert; the
+# per-process match index re-checks the active list versions at most every N seconds.
+SCREENING_ALERT_THRESHOLD = env.int("SCREENING_ALERT_THRESHOLD", default=88)
+SCREENING_INDEX_TTL_SECONDS = env.float(
+    "SCREENING_INDEX_TTL_SECONDS", default=0.0 if TESTING else 5.0
+)
 # Possession proof of PHONE/EMAIL keys: a 6-digit code, stored hashed, 10 minutes, 5 tries.
 PIX_OWNERSHIP_CODE_TTL = timedelta(minutes=env.int("PIX_OWNERSHIP_CODE_TTL_MINUTES", default=10))
 PIX_OWNERSHIP_CODE_MAX_ATTEMPTS = env.int("PIX_OWNERSHIP_CODE_MAX_ATTEMPTS", default=5)

@@ -51,13 +51,22 @@ def test_compliance_officer_permissions_are_exactly_the_map():
     assert perms_of(roles.COMPLIANCE_OFFICER) == set(
         roles.ROLE_PERMISSIONS[roles.COMPLIANCE_OFFICER]
     )
-    # Their only writes are the MED queue's decisions; nothing is added or deleted.
+    # Their writes in pix and compliance: the MED queue's decisions, the internal watchlist
+    # and screening hits; nothing is deleted.
     writes = {
         p
         for p in perms_of(roles.COMPLIANCE_OFFICER)
         if p.split(".")[1].startswith(("add_", "change_", "delete_"))
     }
-    assert writes == {"pix.change_infractionreport", "pix.change_cautionaryblock"}
+    own = {p for p in writes if p.split(".")[0] in ("pix", "compliance")}
+    assert own == {
+        "pix.change_infractionreport",
+        "pix.change_cautionaryblock",
+        # screening: the internal watchlist, and clearing/confirming hits
+        "compliance.add_watchlistentry",
+        "compliance.change_watchlistentry",
+        "compliance.change_screeninghit",
+    }
 
 
 @pytest.mark.django_db

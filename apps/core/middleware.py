@@ -9,7 +9,8 @@ import re
 import time
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from apps.core.errors import PROBLEM_CONTENT_TYPE, problem_response
@@ -118,5 +119,11 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not _is_api(request):
             return None
+        # Plain Django views under /api/ (files, not DRF) say "not found" / "not yours" by
+        # raising: those are answers, not failures.
+        if isinstance(exception, Http404):
+            return problem_response(404, code="not_found", detail="Not found.")
+        if isinstance(exception, PermissionDenied):
+            return problem_response(403, code="forbidden", detail="Not allowed.")
         logger.exception("unhandled error on %s", request.path)
         return problem_response(500, code="server_error", detail="Internal error; it was logged.")

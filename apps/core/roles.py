@@ -89,6 +89,40 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "pix.change_infractionreport",
         "pix.view_cautionaryblock",
         "pix.change_cautionaryblock",
+        # Screening: lists and results read-only; the internal watchlist is theirs to edit;
+        # hits are cleared/confirmed through the admin actions (audited).
+        "compliance.screen_names",
+        "compliance.view_listversion",
+        "compliance.view_listentry",
+        "compliance.view_entryname",
+        "compliance.view_watchlistentry",
+        "compliance.add_watchlistentry",
+        "compliance.change_watchlistentry",
+        "compliance.view_screeningresult",
+        "compliance.view_screeninghit",
+        "compliance.change_screeninghit",
+        # KYC reviews: decide upgrade requests and open the (decrypted) documents.
+        "kyc.view_kycrequest",
+        "kyc.review_kycrequest",
+        "kyc.view_kycdocument",
+        # LGPD data-subject requests: answer, correct, erase, review automated decisions
+        # (admin actions running apps.privacy.services, each audited).
+        "privacy.view_datasubjectrequest",
+        "privacy.handle_datasubjectrequest",
+        "privacy.erase_customer",
+        "privacy.view_erasure",
+        "privacy.view_retainedrecord",
+        # Transaction monitoring (apps.monitoring): tune rules, work alerts, prepare and
+        # approve COAF communications (four eyes is enforced by the service, not the role).
+        "monitoring.view_monitoringrule",
+        "monitoring.change_monitoringrule",
+        "monitoring.view_alert",
+        "monitoring.change_alert",
+        "monitoring.view_alertnote",
+        "monitoring.add_alertnote",
+        "monitoring.view_coafreport",
+        "monitoring.add_coafreport",
+        "monitoring.approve_coafreport",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MonitoringConfig(AppConfig):
@@ -7,3 +8,7 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.monitoring"
     label = "monitoring"
+    verbose_name = _("Transaction monitoring")
+
+    def ready(self) -> None:
+        from apps.monitoring import handlers  # noqa: F401  (outbox handlers)

@@ -414,6 +414,46 @@ def _owner_type(tax_id: str) -> str:
     return NATURAL_PERSON if len(normalize_tax_id(tax_id)) == 11 else LEGAL_PERSON
 
 
+class PayeeOnSanctionsList(DomainError):
+    """The payee matches a sanctions list or our internal watchlist: no Pix to them."""
+
+    code = "pix_payee_screening_hit"
+    title = "Payee held by compliance screening"
+
+
+#: Lists whose hit refuses a payment. A PEP is not barred from receiving money (BCB
+#: Circular 3.978 asks for enhanced diligence, not refusal): PEP hits are only recorded.
+BLOCKING_LISTS = frozenset({"ofac", "un", "internal"})
+
+
+def _screen_payee(payee: _Payee, *, record: bool) -> None:
+    """Screen the payee against the sanctions lists (apps.compliance) before money moves.
+
+    The preview records the screening (the compliance queue sees its hits); the send only
+    asks, since a refused send's transaction (and anything it wrote) is rolled back."""
+    from apps.compliance import services as screening
+
+    name = (payee.name or "").strip()
+    if not name:
+        return
+    if record:
+        result = screening.screen_counterparty(
+            name=name, tax_id=payee.creditor.tax_id or "", context="pix"
+        )
+        lists = {hit.source for hit in result.hits.all()} & BLOCKING_LISTS
+    else:
+        lists = {match.list for match in screening.screen(name)} & BLOCKING_LISTS
+    if lists:
+        logger.warning("pix refused by screening", extra={"lists": sorted(lists)})
+        raise PayeeOnSanctionsList(
+            _(
+                "This payee cannot receive a Pix from Athena Pay: the payment was stopped by "
+                "compliance screening. If you believe this is a mistake, contact us."
+            ),
+            field="key",
+        )
+
+
 def payee_preview(
     *,
     account: Account,
@@ -430,6 +470,7 @@ def payee_preview(
     payee, _dynamic = _resolve(account, key=key, creditor=creditor, brcode=brcode)
     if amount_cents is not None:
         _amount_for(payee, _check_amount(amount_cents))
+    _screen_payee(payee, record=True)
     party = payee.creditor
     return PayeePreview(
         name=payee.name,
@@ -653,6 +694,7 @@ def pix_send(
         _check_schedule_date(scheduled_for, clock)
     payee, dynamic = _resolve(account, key=key, creditor=creditor, brcode=brcode, now=clock)
     amount = _amount_for(payee, amount_cents)
+    _screen_payee(payee, record=False)
     description = (description or payee.code_description or "")[:140]
     by = actor or "customer"
     if scheduled_for is not None:

@@ -78,4 +78,8 @@ class Command(BaseCommand):
         for email, name, role in DEMO_STAFF:
             user = _user(email, name, staff=True, superuser=(role == roles.ADMIN))
             user.groups.add(Group.objects.get_or_create(name=role)[0])
+        # The shipped OFAC and UN lists, once (a no-op when a version is already active).
+        from apps.compliance.services import load_shipped_lists
+
+        load_shipped_lists(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

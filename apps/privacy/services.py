@@ -1,0 +1,652 @@
+"""Writes of the privacy domain: data-subject requests, corrections, erasure, reviews of
+automated decisions. Every request and every answer is a `DataSubjectRequest` row with its
+history, and each answer an audit event."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Account, Customer, JournalEntry, Posting
+from apps.core.audit import Action, record_data_export, record_event
+from apps.core.errors import Conflict, ValidationFailed
+from apps.core.fsm import apply_transition
+from apps.core.models import StateTransitionLog, User
+
+from .models import DataSubjectRequest, Erasure, RetainedRecord
+from .selectors import customer_data_export, kyc_models, sessions_of_user
+
+logger = logging.getLogger(__name__)
+
+Kind = DataSubjectRequest.Kind
+State = DataSubjectRequest.State
+
+ERASED_NAME = "Titular removido"
+#: Circular BCB 3.978/2020 art. 67: records kept at least 10 years after the relationship ends.
+RETENTION_YEARS = 10
+AML_BASIS = "LGPD art. 16 I / art. 7 II: Circular BCB 3.978/2020 art. 67 (10 years)"
+MAX_TEXT = 2000
+
+
+def _retention_until(today: date) -> date:
+    try:
+        return today.replace(year=today.year + RETENTION_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + RETENTION_YEARS, day=28)
+
+
+def _clean_text(value: Any, *, field: str, limit: int = MAX_TEXT) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("This field must be text."), field=field)
+    value = value.replace("\x00", "").strip()
+    if len(value) > limit:
+        raise ValidationFailed(
+            _("At most %(n)d characters.") % {"n": limit}, field=field, value=value[:40]
+        )
+    return value
+
+
+def _audit(name: str, *, req: DataSubjectRequest, actor: Any, **detail: Any) -> None:
+    record_event(
+        Action.BUSINESS,
+        actor=actor,
+        obj=req,
+        detail={"event": name, "kind": req.kind, "customer_id": req.customer_id, **detail},
+    )
+
+
+# --- Requests -----------------------------------------------------------------------
+
+
+def _validated_correction(field: str, new_value: str) -> str:
+    choices = DataSubjectRequest.CorrectionField.values
+    if field not in choices:
+        raise ValidationFailed(
+            _("Choose the field to correct: %(choices)s.") % {"choices": ", ".join(choices)},
+            field="field",
+            value=field,
+        )
+    if field == DataSubjectRequest.CorrectionField.EMAIL:
+        new_value = new_value.lower()
+        try:
+            validate_email(new_value)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                _("Enter a valid e-mail address."), field="new_value", value=new_value[:40]
+            ) from exc
+    else:
+        new_value = " ".join(new_value.split())
+        if len(new_value) < 3:
+            raise ValidationFailed(_("Full name is required."), field="new_value")
+        if len(new_value) > 150:
+            raise ValidationFailed(_("At most 150 characters."), field="new_value")
+    return new_value
+
+
+def erasure_blockers(customer: Customer) -> list[str]:
+    """Why the customer's data cannot be erased yet (money held, obligations open)."""
+    from apps.pix.models import PixCharge, PixKey, PixRefund, PixTransfer
+
+    reasons: list[str] = []
+    accounts = Account.objects.with_balances().filter(customer=customer, kind=Account.Kind.CUSTOMER)
+    account_ids = []
+    for account in accounts:
+        account_ids.append(account.pk)
+        if account.total_balance != 0 or account.held != 0:
+            reasons.append(
+                _(
+                    "Account %(branch)s/%(number)s still has a balance or amounts on hold: "
+                    "withdraw the money and close the account first."
+                )
+                % {"branch": account.branch, "number": account.number}
+            )
+    open_transfers = PixTransfer.objects.filter(
+        account_id__in=account_ids,
+        state__in=[
+            PixTransfer.State.CREATED,
+            PixTransfer.State.SCHEDULED,
+            PixTransfer.State.SENT,
+        ],
+    )
+    if open_transfers.exists():
+        reasons.append(_("There are Pix transfers in progress or scheduled."))
+    if PixRefund.objects.filter(
+        transfer__account_id__in=account_ids, state=PixRefund.State.EM_PROCESSAMENTO
+    ).exists():
+        reasons.append(_("There are Pix refunds in progress."))
+    if PixKey.objects.filter(
+        customer=customer, state__in=[PixKey.State.CLAIMING, PixKey.State.LOCKED_BY_CLAIM]
+    ).exists():
+        reasons.append(_("A Pix key claim is open: it must be answered first."))
+    if PixCharge.objects.filter(customer=customer, status=PixCharge.Status.ATIVA).exists():
+        reasons.append(_("There are active Pix charges: remove them first."))
+    return reasons
+
+
+@transaction.atomic
+def privacy_request_create(
+    *,
+    customer: Customer,
+    kind: str,
+    details: str = "",
+    field: str = "",
+    new_value: str = "",
+    decision_ref: str = "",
+    actor: Any = None,
+) -> DataSubjectRequest:
+    """Record a data subject's request. An erasure that cannot happen yet is recorded and
+    refused at once with the reason, so the customer knows what to do first."""
+    if kind not in Kind.values:
+        raise ValidationFailed(_("Unknown kind of request."), field="kind", value=str(kind)[:40])
+    details = _clean_text(details, field="details")
+    field = _clean_text(field, field="field", limit=20)
+    new_value = _clean_text(new_value, field="new_value", limit=254)
+    decision_ref = _clean_text(decision_ref, field="decision_ref", limit=64)
+    if kind == Kind.CORRECTION:
+        new_value = _validated_correction(field, new_value)
+    elif field or new_value:
+        raise ValidationFailed(_("Only corrections take a field and a value."), field="field")
+    if kind == Kind.AUTOMATED_DECISION_REVIEW:
+        if not decision_ref:
+            decision_ref = _latest_rejected_kyc_ref(customer)
+        if not decision_ref:
+            raise ValidationFailed(
+                _("There is no automated decision of ours about you to review."),
+                field="decision_ref",
+            )
+        if not _kyc_rejected(customer, decision_ref):
+            raise ValidationFailed(
+                _("That decision was not found among your rejected KYC requests."),
+                field="decision_ref",
+                value=decision_ref,
+            )
+    try:
+        with transaction.atomic():
+            req = DataSubjectRequest.objects.create(
+                customer=customer,
+                kind=kind,
+                details=details,
+                field=field if kind == Kind.CORRECTION else "",
+                new_value=new_value,
+                decision_ref=decision_ref,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("An erasure request of yours is already being handled."), code="erasure_open"
+        ) from exc
+    _audit("privacy.request", req=req, actor=actor)
+    if kind == Kind.ERASURE and customer_is_erased_now(customer):
+        apply_transition(req, "refuse", by="system", reason=_("Your data was already erased."))
+    elif kind == Kind.ERASURE and (reasons := erasure_blockers(customer)):
+        apply_transition(req, "refuse", by="system", reason=" ".join(reasons))
+        _audit("privacy.refused", req=req, actor=None, reason=req.answer)
+    return req
+
+
+def customer_is_erased_now(customer: Customer) -> bool:
+    return Erasure.objects.filter(customer=customer).exists()
+
+
+@transaction.atomic
+def customer_export(
+    *, customer: Customer, export_format: str, actor: Any, request: Any = None
+) -> dict:
+    """The data export of a customer, recorded as an access request answered at once and
+    audited as a data export."""
+    data = customer_data_export(customer)
+    req = DataSubjectRequest.objects.create(
+        customer=customer, kind=Kind.ACCESS, details=f"download {export_format}"
+    )
+    apply_transition(
+        req,
+        "complete",
+        by=actor,
+        reason=_("Export delivered immediately (%(fmt)s).") % {"fmt": export_format.upper()},
+    )
+    record_data_export(
+        request=request,
+        actor=actor,
+        obj=customer,
+        export_format=export_format,
+        description="LGPD data export",
+    )
+    return data
+
+
+def _locked(req: DataSubjectRequest) -> DataSubjectRequest:
+    return DataSubjectRequest.objects.select_for_update().get(pk=req.pk)
+
+
+@transaction.atomic
+def privacy_request_start(*, req: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    req = _locked(req)
+    req.handled_by = actor
+    apply_transition(req, "start", by=actor)
+    _audit("privacy.started", req=req, actor=actor)
+    return req
+
+
+@transaction.atomic
+def privacy_request_complete(
+    *, req: DataSubjectRequest, actor: User, answer: str
+) -> DataSubjectRequest:
+    """Answer an access or other request that needs no automatic action."""
+    req = _locked(req)
+    answer = _clean_text(answer, field="answer")
+    if not answer:
+        raise ValidationFailed(_("Write the answer to the data subject."), field="answer")
+    if req.kind in (Kind.ERASURE, Kind.CORRECTION, Kind.AUTOMATED_DECISION_REVIEW):
+        raise Conflict(
+            _("This kind of request is answered by its own action (erase, apply, review)."),
+            code="use_specific_action",
+        )
+    req.handled_by = actor
+    apply_transition(req, "complete", by=actor, reason=answer)
+    _audit("privacy.completed", req=req, actor=actor)
+    return req
+
+
+@transaction.atomic
+def privacy_request_refuse(
+    *, req: DataSubjectRequest, actor: User, reason: str
+) -> DataSubjectRequest:
+    req = _locked(req)
+    reason = _clean_text(reason, field="reason")
+    if not reason:
+        raise ValidationFailed(_("A refusal must say why."), field="reason")
+    req.handled_by = actor
+    apply_transition(req, "refuse", by=actor, reason=reason)
+    _audit("privacy.refused", req=req, actor=actor, reason=reason)
+    return req
+
+
+# --- Correction ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_name_change(*, customer: Customer, full_name: str, actor: Any) -> Customer:
+    full_name = _validated_correction(DataSubjectRequest.CorrectionField.FULL_NAME, full_name)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.full_name = full_name
+    customer._change_reason = "LGPD correction"
+    customer.save(update_fields=["full_name", "updated_at"])
+    user = customer.user
+    user.full_name = full_name
+    user._change_reason = "LGPD correction"
+    user.save(update_fields=["full_name"])
+    return customer
+
+
+@transaction.atomic
+def user_email_change(*, user: User, email: str, actor: Any) -> User:
+    """A new login e-mail: unique, valid; allauth's address list follows (unverified)."""
+    from allauth.account.models import EmailAddress
+
+    email = _validated_correction(DataSubjectRequest.CorrectionField.EMAIL, email)
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise Conflict(_("This e-mail address is in use."), field="new_value")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.email = email
+    user._change_reason = "LGPD correction"
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:
+        raise Conflict(_("This e-mail address is in use."), field="new_value") from exc
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    return user
+
+
+@transaction.atomic
+def correction_apply(*, req: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    """Apply a reviewed correction through the services that re-validate the value."""
+    req = _locked(req)
+    if req.kind != Kind.CORRECTION:
+        raise Conflict(_("This is not a correction request."), code="not_a_correction")
+    if not req.is_open:
+        raise Conflict(_("This request was already answered."), code="request_closed")
+    customer = req.customer
+    if req.field == DataSubjectRequest.CorrectionField.FULL_NAME:
+        customer_name_change(customer=customer, full_name=req.new_value, actor=actor)
+    elif req.field == DataSubjectRequest.CorrectionField.EMAIL:
+        user_email_change(user=customer.user, email=req.new_value, actor=actor)
+    else:
+        raise Conflict(_("This field cannot be corrected automatically."), code="bad_field")
+    req.handled_by = actor
+    apply_transition(
+        req,
+        "complete",
+        by=actor,
+        reason=_("Corrected: %(field)s.") % {"field": req.get_field_display()},
+    )
+    _audit("privacy.corrected", req=req, actor=actor, field=req.field)
+    return req
+
+
+# --- Automated decision review (LGPD art. 20) ------------------------------------------
+
+
+def _rejected_kyc(customer: Customer):
+    request_model, _doc = kyc_models()
+    if request_model is None:
+        return None
+    names = {f.name for f in request_model._meta.get_fields()}
+    if "customer" not in names or "state" not in names:
+        return None
+    return request_model.objects.filter(customer=customer, state="rejected")
+
+
+def _latest_rejected_kyc_ref(customer: Customer) -> str:
+    rows = _rejected_kyc(customer)
+    if rows is None:
+        return ""
+    latest = rows.order_by("-pk").first()
+    return str(latest.pk) if latest else ""
+
+
+def _kyc_rejected(customer: Customer, ref: str) -> bool:
+    rows = _rejected_kyc(customer)
+    if rows is None or not ref.isdigit():
+        return False
+    return rows.filter(pk=int(ref)).exists()
+
+
+def _kyc_reopen_hook():
+    try:
+        services = importlib.import_module("apps.kyc.services")
+    except ImportError:
+        return None
+    return getattr(services, "kyc_reopen_after_review", None)
+
+
+@transaction.atomic
+def automated_decision_review(
+    *, req: DataSubjectRequest, actor: User, reverse: bool, reasoning: str
+) -> DataSubjectRequest:
+    """A person reviews an automated KYC rejection: confirm it, or reverse it (the KYC
+    request is reopened when the kyc app offers the way; otherwise the reversal is recorded
+    and the answer says the request must be reopened by hand)."""
+    req = _locked(req)
+    if req.kind != Kind.AUTOMATED_DECISION_REVIEW:
+        raise Conflict(_("This is not a review request."), code="not_a_review")
+    if not req.is_open:
+        raise Conflict(_("This request was already answered."), code="request_closed")
+    reasoning = _clean_text(reasoning, field="reasoning")
+    if not reasoning:
+        raise ValidationFailed(_("Explain the decision to the data subject."), field="reasoning")
+    reopened = False
+    if reverse:
+        hook = _kyc_reopen_hook()
+        rows = _rejected_kyc(req.customer)
+        kyc_request = (
+            rows.filter(pk=int(req.decision_ref)).first()
+            if rows is not None and req.decision_ref.isdigit()
+            else None
+        )
+        if hook is not None and kyc_request is not None:
+            hook(kyc_request=kyc_request, actor=actor, reason=reasoning)
+            reopened = True
+        verdict = (
+            _("Decision reversed; your KYC request was reopened for a new analysis.")
+            if reopened
+            else _("Decision reversed; compliance will reopen your KYC request.")
+        )
+    else:
+        verdict = _("Decision confirmed after review by a person.")
+    req.handled_by = actor
+    apply_transition(req, "complete", by=actor, reason=f"{verdict} {reasoning}")
+    _audit("privacy.reviewed", req=req, actor=actor, reversed=reverse, reopened=reopened)
+    return req
+
+
+# --- Erasure ---------------------------------------------------------------------------
+
+
+def _anonymise_history(model, pk_values, **values) -> int:
+    """simple-history rows are plain rows (no append-only trigger): blank the personal
+    columns of every version. `update()` on purpose: history of history is not wanted."""
+    return model.history.model.objects.filter(id__in=list(pk_values)).update(**values)
+
+
+def _retain(erasure: Erasure, model, ids, until: date) -> int:
+    rows = [
+        RetainedRecord(
+            erasure=erasure,
+            model=model._meta.label,
+            object_id=str(pk),
+            retention_until=until,
+            legal_basis=AML_BASIS,
+        )
+        for pk in ids
+    ]
+    RetainedRecord.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+def _erase_pix(customer: Customer, actor: Any) -> dict:
+    from apps.pix import services as pix_services
+    from apps.pix.keys import KeyType
+    from apps.pix.models import PixClaim, PixKey
+
+    live = [
+        PixKey.State.ACTIVE,
+        PixKey.State.REGISTERING,
+        PixKey.State.PENDING_OWNERSHIP,
+        PixKey.State.AWAITING_CLAIM,
+    ]
+    deleted = 0
+    for pix_key in PixKey.objects.filter(customer=customer, state__in=live):
+        pix_services.key_delete(pix_key=pix_key, actor=actor, reason="LGPD erasure")
+        deleted += 1
+    personal = PixKey.objects.filter(customer=customer, key_type__in=[KeyType.PHONE, KeyType.EMAIL])
+    key_ids = list(personal.values_list("pk", flat=True))
+    personal.update(key="")
+    _anonymise_history(PixKey, key_ids, key="")
+    claims = PixClaim.objects.filter(customer=customer, key_type__in=[KeyType.PHONE, KeyType.EMAIL])
+    claim_ids = list(claims.values_list("pk", flat=True))
+    claims.update(key="")
+    _anonymise_history(PixClaim, claim_ids, key="")
+    return {"keys_deleted": deleted, "personal_keys_blanked": len(key_ids)}
+
+
+def _erase_kyc(customer: Customer, erasure: Erasure, until: date) -> dict:
+    """KYC records are identification kept for AML (Circular 3.978 art. 67): retained and
+    blocked. Selfies are biometric data (LGPD art. 11) used only for the face match, whose
+    result (distance, threshold) stays in the request: their bytes are deleted."""
+    request_model, document_model = kyc_models()
+    out = {"kyc_requests_retained": 0, "kyc_documents_retained": 0, "selfies_deleted": 0}
+    if request_model is None or document_model is None:
+        return out
+    request_ids = list(request_model.objects.filter(customer=customer).values_list("pk", flat=True))
+    out["kyc_requests_retained"] = _retain(erasure, request_model, request_ids, until)
+    documents = document_model.objects.filter(request_id__in=request_ids)
+    # update(): the bytes go without a trace; no history is kept for documents.
+    out["selfies_deleted"] = documents.filter(kind="selfie").update(
+        content_encrypted=b"", size=0, original_name=""
+    )
+    kept = documents.exclude(kind="selfie").values_list("pk", flat=True)
+    out["kyc_documents_retained"] = _retain(erasure, document_model, kept, until)
+    return out
+
+
+def _erase_user(user: User, anon_label: str) -> dict:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    sessions = sessions_of_user(user.pk)
+    for session in sessions:
+        session.delete()
+    mfa, _n = Authenticator.objects.filter(user=user).delete()
+    EmailAddress.objects.filter(user=user).delete()
+    # RFC 2606: .invalid never resolves, so nothing can ever be delivered to it.
+    email = f"{anon_label}@titular-removido.invalid"
+    user.email = email
+    user.username = anon_label
+    user.full_name = ERASED_NAME
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.password = make_password(None)
+    user._change_reason = "LGPD erasure"
+    user.save()
+    _anonymise_history(
+        User,
+        [user.pk],
+        email=email,
+        username=anon_label,
+        full_name=ERASED_NAME,
+        first_name="",
+        last_name="",
+    )
+    # Who made a transition stays (the id); the label held the e-mail.
+    StateTransitionLog.objects.filter(actor_id=user.pk).update(actor_label=anon_label)
+    return {"sessions_removed": len(sessions), "mfa_removed": mfa}
+
+
+def customer_erase(*, req: DataSubjectRequest, actor: User) -> DataSubjectRequest:
+    """Erase a data subject (LGPD art. 18 VI): anonymise what no law makes us keep, block
+    the rest (ledger, Pix, KYC for AML) until the end of its retention. Refused, with the
+    reason, while money or obligations remain."""
+    with transaction.atomic():
+        req = _locked(req)
+        if req.kind != Kind.ERASURE:
+            raise Conflict(_("This is not an erasure request."), code="not_an_erasure")
+        if not req.is_open:
+            raise Conflict(_("This request was already answered."), code="request_closed")
+        customer = (
+            Customer.objects.select_for_update().select_related("user").get(pk=req.customer_id)
+        )
+        reasons = erasure_blockers(customer)
+        if reasons:
+            req.handled_by = actor
+            apply_transition(req, "refuse", by=actor, reason=" ".join(reasons))
+            _audit("privacy.refused", req=req, actor=actor, reason=req.answer)
+            return req
+    # Keys leave the DICT in their own transactions (each DICT call commits on its own);
+    # a failure here leaves the request open and nothing anonymised yet.
+    pix = _erase_pix(customer, actor)
+    with transaction.atomic():
+        req = _locked(req)
+        customer = (
+            Customer.objects.select_for_update().select_related("user").get(pk=req.customer_id)
+        )
+        reasons = erasure_blockers(customer)
+        if reasons:  # money arrived meanwhile
+            req.handled_by = actor
+            apply_transition(req, "refuse", by=actor, reason=" ".join(reasons))
+            _audit("privacy.refused", req=req, actor=actor, reason=req.answer)
+            return req
+        now = timezone.now()
+        until = _retention_until(timezone.localdate(now))
+        from apps.accounts import services as account_services
+
+        accounts = list(Account.objects.filter(customer=customer, kind=Account.Kind.CUSTOMER))
+        for account in accounts:
+            if account.state != Account.State.CLOSED:
+                account_services.account_close(
+                    account_id=account.pk, actor=actor, reason="LGPD erasure"
+                )
+        account_ids = [account.pk for account in accounts]
+        Account.objects.filter(pk__in=account_ids).update(name="")
+        _anonymise_history(Account, account_ids, name="")
+
+        if customer.state != Customer.State.CLOSED:
+            apply_transition(customer, "close", by=actor, reason="LGPD erasure")
+        customer.full_name = ERASED_NAME
+        customer._change_reason = "LGPD erasure"
+        customer.save(update_fields=["full_name", "updated_at"])
+        _anonymise_history(Customer, [customer.pk], full_name=ERASED_NAME)
+
+        # The requests and answers stay (accountability, art. 37); what the subject wrote
+        # in them (details, corrected values) is personal data and goes.
+        own_requests = DataSubjectRequest.objects.filter(customer=customer)
+        request_ids = list(own_requests.values_list("pk", flat=True))
+        own_requests.update(details="", new_value="")
+        _anonymise_history(DataSubjectRequest, request_ids, details="", new_value="")
+
+        anon_label = f"removido-{uuid.uuid4().hex[:16]}"
+        user_summary = _erase_user(customer.user, anon_label)
+
+        erasure = Erasure.objects.create(
+            customer=customer, request=req, erased_at=now, retention_until=until
+        )
+        from apps.pix.models import PixCharge, PixRefund, PixTransfer
+
+        retained = {
+            "customer": _retain(erasure, Customer, [customer.pk], until),
+            "accounts": _retain(erasure, Account, account_ids, until),
+            "postings": _retain(
+                erasure,
+                Posting,
+                Posting.objects.filter(account_id__in=account_ids).values_list("pk", flat=True),
+                until,
+            ),
+            "journal_entries": _retain(
+                erasure,
+                JournalEntry,
+                Posting.objects.filter(account_id__in=account_ids)
+                .values_list("entry_id", flat=True)
+                .distinct(),
+                until,
+            ),
+            "pix_transfers": _retain(
+                erasure,
+                PixTransfer,
+                PixTransfer.objects.filter(
+                    Q(account_id__in=account_ids) | Q(payee_account__in=account_ids)
+                ).values_list("pk", flat=True),
+                until,
+            ),
+            "pix_refunds": _retain(
+                erasure,
+                PixRefund,
+                PixRefund.objects.filter(transfer__account_id__in=account_ids).values_list(
+                    "pk", flat=True
+                ),
+                until,
+            ),
+            "pix_charges": _retain(
+                erasure,
+                PixCharge,
+                PixCharge.objects.filter(customer=customer).values_list("pk", flat=True),
+                until,
+            ),
+        }
+        kyc = _erase_kyc(customer, erasure, until)
+        erasure.summary = {"pix": pix, "user": user_summary, "retained": retained, "kyc": kyc}
+        erasure.save(update_fields=["summary"])
+        req.handled_by = actor
+        apply_transition(
+            req,
+            "complete",
+            by=actor,
+            reason=_(
+                "Your personal data was anonymised. Records the law requires us to keep "
+                "(ledger, payments, identification for anti-money-laundering) are blocked "
+                "and will be deleted after %(until)s."
+            )
+            % {"until": until.strftime("%d/%m/%Y")},
+        )
+        _audit("privacy.erased", req=req, actor=actor, retention_until=until.isoformat())
+    return req
+
+
+def erasure_due_for_deletion(*, today: date | None = None) -> int:
+    """How many retained records passed their date (deletion itself is a reviewed batch:
+    ledger rows are immutable by trigger and need a migration-level purge procedure)."""
+    today = today or timezone.localdate()
+    return RetainedRecord.objects.filter(retention_until__lt=today).count()
