@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.utils import translation
 
 from apps.compliance import services
 from apps.compliance.importers import ListImportError
@@ -17,6 +18,13 @@ from tests.compliance_support import OFAC_SMALL, PEP_SAMPLE, UN_SAMPLE, copy_ofa
 from tests.factories.users import CustomerFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the default language is pt-BR."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

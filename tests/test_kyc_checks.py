@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -25,6 +26,13 @@ from tests.kyc_support import (
 )
 
 # --- identity ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the default language is pt-BR."""
+    with translation.override("en"):
+        yield
 
 
 def test_tax_id_check_digits():

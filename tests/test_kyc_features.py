@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.kyc import services
 from apps.kyc.features import FEATURE_LEVELS, FeatureLocked, has_feature, require_level
 from tests.kyc_support import BIRTH, HOLDER, holder
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english():
+    """Messages are asserted in English; the default language is pt-BR."""
+    with translation.override("en"):
+        yield
 
 
 class Someone:

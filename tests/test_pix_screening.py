@@ -66,7 +66,8 @@ def test_a_listed_payee_is_refused_and_no_money_moves(watchlisted):
     assert balance_of(payer.pk)[0] == 100_000
     assert not PixTransfer.objects.filter(account=payer).exists()
     result = ScreeningResult.objects.get(context="pix")
-    assert [hit.source for hit in ScreeningHit.objects.filter(result=result)] == ["internal"]
+    # Our watchlist, and OFAC too when the full lists are loaded (BOUT, Viktor Anatolijevitch).
+    assert "internal" in {hit.source for hit in ScreeningHit.objects.filter(result=result)}
 
 
 def test_a_clear_payee_is_screened_and_paid(watchlisted, django_capture_on_commit_callbacks):

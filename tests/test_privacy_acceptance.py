@@ -15,7 +15,7 @@ from django.apps import apps as django_apps
 from django.contrib.sessions.models import Session
 from django.db import connection, models
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from apps.accounts.models import Account, Customer, Posting
@@ -34,6 +34,13 @@ from tests.factories.users import UserFactory
 from tests.test_pix_keys_support import _clean_sms_outbox, mail_code, new_cpf, sms_code  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the default language is pt-BR."""
+    with translation.override("en"):
+        yield
 
 
 def _png(seed: int) -> bytes:

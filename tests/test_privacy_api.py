@@ -193,7 +193,13 @@ def test_automated_decision_review_goes_to_the_queue_and_is_answered(officer):
         req=req, actor=officer, reverse=True, reasoning="The selfie was dark; new analysis."
     )
     assert done.state == "completed" and "revertida" in done.answer  # pt-BR, the default
+    assert "reaberta" in done.answer or "reaberto" in done.answer
     assert "new analysis" in done.answer
+    kyc.refresh_from_db()
+    assert kyc.state == KycRequest.State.IN_REVIEW  # reopened for a new analysis
+    assert kyc.reasons == "The selfie was dark; new analysis."
+    others.refresh_from_db()
+    assert others.state == KycRequest.State.REJECTED
     assert not privacy_requests_pending().exists()
     confirm = services.privacy_request_create(customer=bruno, kind="automated_decision_review")
     done = services.automated_decision_review(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -9,6 +11,8 @@ from apps.core.models import OutboxMessage
 from apps.core.outbox import outbox_handler
 
 from .models import Account
+
+logger = logging.getLogger(__name__)
 
 
 def balance_group(user_id: int) -> str:
@@ -27,16 +31,22 @@ def push_balance_changed(payload: dict, message: OutboxMessage) -> None:
         .filter(pk__in=payload.get("accounts", []), kind=Account.Kind.CUSTOMER)
         .select_related("customer")
     )
-    for account in accounts:
-        async_to_sync(layer.group_send)(
-            balance_group(account.customer.user_id),
-            {
-                "type": "balance.changed",
-                "account_id": account.pk,
-                "balance": account.total_balance,
-                "available_balance": account.available_balance,
-                "entry_id": payload.get("entry_id"),
-                "kind": payload.get("kind"),
-                "message_id": str(message.id),
-            },
-        )
+    try:
+        for account in accounts:
+            async_to_sync(layer.group_send)(
+                balance_group(account.customer.user_id),
+                {
+                    "type": "balance.changed",
+                    "account_id": account.pk,
+                    "balance": account.total_balance,
+                    "available_balance": account.available_balance,
+                    "entry_id": payload.get("entry_id"),
+                    "kind": payload.get("kind"),
+                    "message_id": str(message.id),
+                },
+            )
+    except Exception:
+        # A live nicety (pages read balances afresh when they load): the channel layer being
+        # unreachable must not fail the message, whose other handlers (transaction
+        # monitoring) must run.
+        logger.warning("balance push not sent", exc_info=True)

@@ -117,6 +117,12 @@ class KycRequest(FSMModel):
     def ask_info(self, *, by=None, reason: str = "") -> None:
         self.reasons = reason
 
+    @transition(field=state, source=State.REJECTED, target=State.IN_REVIEW)
+    def reopen(self, *, by=None, reason: str = "") -> None:
+        """LGPD art. 20: a person reviewing the rejection reversed it; analysed again."""
+        self.reasons = reason
+        self.decided_at = None
+
 
 class KycDocument(TimeStampedModel):
     class Kind(models.TextChoices):

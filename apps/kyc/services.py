@@ -329,3 +329,10 @@ def kyc_request_reject(request: KycRequest, actor: Any, *, reason: str) -> KycRe
 def kyc_request_ask_info(request: KycRequest, actor: Any, *, reason: str) -> KycRequest:
     """Back to the customer, who adds what is asked and submits again."""
     return _decide(request, actor, transition="ask_info", reason=reason)
+
+
+@transaction.atomic
+def kyc_reopen_after_review(*, kyc_request: KycRequest, actor: Any, reason: str) -> KycRequest:
+    """A rejected request goes back to review because a person reviewing the decision on the
+    customer's request (LGPD art. 20, apps.privacy) reversed it."""
+    return _decide(kyc_request, actor, transition="reopen", reason=reason)
