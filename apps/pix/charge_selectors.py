@@ -16,6 +16,7 @@ from apps.accounts.models import Customer
 from apps.accounts.services import tax_id_lookup_hash
 from apps.core.errors import DomainError
 
+from .api_formats import Page, paginate
 from .charge_errors import (
     ERRORS_BY_KIND,
     AcessoNegado,
@@ -119,25 +120,6 @@ class ChargeQuery:
     per_page: int = 100
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _paginate(queryset: QuerySet, page: int, per_page: int) -> Page:
-    total = queryset.count()
-    offset = page * per_page
-    items = list(queryset[offset : offset + per_page]) if offset < total else []
-    return Page(items=items, total=total, page=page, per_page=per_page)
-
-
 def charges_of_customer(*, customer: Customer, kind: str, query: ChargeQuery) -> Page:
     charges = _charges(customer, kind).filter(
         created_at__gte=query.start, created_at__lte=query.end
@@ -149,7 +131,7 @@ def charges_of_customer(*, customer: Customer, kind: str, query: ChargeQuery) ->
         charges = charges.filter(location__isnull=not query.location_present)
     if query.status:
         charges = charges.filter(status=query.status)
-    return _paginate(charges.order_by("created_at", "pk"), query.page, query.per_page)
+    return paginate(charges.order_by("created_at", "pk"), page=query.page, per_page=query.per_page)
 
 
 def location_of_customer(*, customer: Customer, location_id: int | str) -> PixLocation:
@@ -185,7 +167,9 @@ def locations_of_customer(*, customer: Customer, query: LocationQuery) -> Page:
         locations = locations.filter(charge__isnull=not query.txid_present)
     if query.charge_type:
         locations = locations.filter(charge_type=query.charge_type)
-    return _paginate(locations.order_by("created_at", "pk"), query.page, query.per_page)
+    return paginate(
+        locations.order_by("created_at", "pk"), page=query.page, per_page=query.per_page
+    )
 
 
 def linked_charge(location: PixLocation) -> PixCharge | None:

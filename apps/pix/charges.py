@@ -50,6 +50,7 @@ from apps.accounts.services import tax_id_lookup_hash
 from apps.core.fsm import apply_transition
 from apps.core.money import cents_to_str
 from apps.pix import cobv_amounts
+from apps.pix.api_formats import rfc3339
 from apps.pix.brcode import encode_dynamic, plain_ascii
 from apps.pix.charge_errors import (
     ERRORS_BY_KIND,
@@ -86,10 +87,6 @@ Status = PixCharge.Status
 def brasilia_date(moment: dt.datetime) -> dt.date:
     """The calendar date in Brasilia: due dates, validity and cobv amounts are counted in it."""
     return moment.astimezone(BRASILIA).date()
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_txid() -> str:

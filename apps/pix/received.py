@@ -14,7 +14,6 @@ Troco, so a refund with natureza RETIRADA is always refused.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from apps.accounts.models import Customer
 from apps.core.documents import normalize_tax_id
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.money import cents_to_str
+from apps.pix.api_formats import Page, paginate
 from apps.pix.iso20022 import ReturnReason
 from apps.pix.models import PixRefund, PixTransfer
 from apps.pix.pix_errors import (
@@ -109,33 +109,6 @@ class PixSearch:
     payer_tax_id: str | None = None  # the cpf or cnpj filter
     page: int = 0
     per_page: int = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    def as_paginacao(self) -> dict:
-        return {
-            "paginaAtual": self.page,
-            "itensPorPagina": self.per_page,
-            "quantidadeDePaginas": self.pages,
-            "quantidadeTotalDeItens": self.total,
-        }
-
-
-def paginate(queryset: QuerySet, *, page: int, per_page: int) -> Page:
-    total = queryset.count()
-    offset = page * per_page
-    items = list(queryset[offset : offset + per_page]) if offset < total else []
-    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def received_pix_search(*, customer: Customer, search: PixSearch) -> Page:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from apps.accounts.models import Customer, Posting
@@ -107,6 +108,12 @@ def rules() -> dict[str, RuleSpec]:
     if _RULES is None:
         _RULES = _registry()
     return _RULES
+
+
+def ratio_param(params: dict[str, Any], name: str) -> Decimal:
+    """A multiplier or ratio parameter as an exact Decimal: it scales centavo amounts, which
+    must not pass through binary floating point (0.9 x R$ 10.000,00 is R$ 9.000,00 exactly)."""
+    return Decimal(str(params[name]))
 
 
 def window(ctx: RuleContext, *, days: float = 0, hours: float = 0) -> datetime:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import format_brl
 
-from . import Hit, RuleContext, RuleSpec, window
+from . import Hit, RuleContext, RuleSpec, ratio_param, window
 
 
 def income(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
@@ -22,7 +22,7 @@ def income(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
     days = float(params["window_days"])
     inflows = [m for m in ctx.movements(since=window(ctx, days=days)) if m.amount > 0]
     received = sum(m.amount for m in inflows)
-    allowed = declared * float(params["multiple"]) * days / 30
+    allowed = declared * ratio_param(params, "multiple") * ratio_param(params, "window_days") / 30
     if received <= allowed:
         return None
     return Hit(

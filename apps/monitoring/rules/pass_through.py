@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import format_brl
 
-from . import Hit, RuleContext, RuleSpec, window
+from . import Hit, RuleContext, RuleSpec, ratio_param, window
 
 
 def pass_through(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
@@ -23,11 +24,11 @@ def pass_through(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
     total_out = -sum(m.amount for m in outflows)
     if total_in < int(params["min_inflow_cents"]) or not outflows:
         return None
-    ratio = total_out / total_in
-    if ratio < float(params["min_out_ratio"]):
+    ratio = Decimal(total_out) / Decimal(total_in)
+    if ratio < ratio_param(params, "min_out_ratio"):
         return None
     return Hit(
-        score=min(100, int(50 + 40 * min(ratio, 1.0) + total_in // 10_000_000)),
+        score=min(100, int(50 + 40 * min(ratio, Decimal(1)) + total_in // 10_000_000)),
         summary=str(
             _("%(out)s of %(in)s received left within %(hours)s hours")
             % {
@@ -37,7 +38,7 @@ def pass_through(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
             }
         ),
         movements=inflows + outflows,
-        facts={"inflow": total_in, "outflow": total_out, "ratio": round(ratio, 4)},
+        facts={"inflow": total_in, "outflow": total_out, "ratio": str(round(ratio, 4))},
     )
 
 

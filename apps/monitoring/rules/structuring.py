@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import format_brl
 
-from . import Hit, RuleContext, RuleSpec, window
+from . import Hit, RuleContext, RuleSpec, ratio_param, window
 
 
 def structuring(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
     threshold = int(params["threshold_cents"])
-    floor = threshold * float(params["lower_ratio"])
+    floor = threshold * ratio_param(params, "lower_ratio")
     kinds = params.get("kinds") or None
     near = [
         m

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import format_brl
 
-from . import Hit, RuleContext, RuleSpec, window
+from . import Hit, RuleContext, RuleSpec, ratio_param, window
 
 
 def velocity(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
@@ -22,8 +23,13 @@ def velocity(ctx: RuleContext, params: dict[str, Any]) -> Hit | None:
     past = ctx.movements(since=window(ctx, days=days + history_days), until=recent_start)
     # Average volume per window over the history; a customer with no history is compared
     # with nothing (min_volume_cents alone decides), which is the new-account case.
-    baseline = sum(abs(m.amount) for m in past) / (history_days / days)
-    if baseline and volume < float(params["multiplier"]) * baseline:
+    # In whole centavos, half up: the parameters are Decimals, the amounts integers.
+    baseline = (
+        sum(abs(m.amount) for m in past)
+        * ratio_param(params, "window_days")
+        / ratio_param(params, "history_days")
+    ).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if baseline and volume < ratio_param(params, "multiplier") * baseline:
         return None
     return Hit(
         score=min(100, 45 + (int(volume / baseline) if baseline else 30)),

@@ -21,7 +21,9 @@ from rest_framework import serializers
 from apps.core.documents import tax_id_kind
 from apps.core.money import AmountError, cents_to_str, parse_amount
 from apps.pix import charges
-from apps.pix.charge_selectors import MAX_BIGINT, Page, linked_charge
+from apps.pix.api_formats import Page
+from apps.pix.api_v2.pix_serializers import pix_document
+from apps.pix.charge_selectors import MAX_BIGINT, linked_charge
 from apps.pix.models import PixCharge, PixLocation, PixTransfer
 
 AMOUNT_PATTERN = r"^\d{1,10}\.\d{2}$"
@@ -619,13 +621,10 @@ def location_representation(location: PixLocation, *, with_txid: bool = True) ->
 
 
 def _pix_representation(charge: PixCharge, transfer: PixTransfer) -> dict:
-    moment = transfer.settled_at or transfer.created_at
-    body: dict[str, Any] = {
-        "endToEndId": transfer.end_to_end_id,
-        "txid": transfer.tx_id,
-        "valor": cents_to_str(transfer.amount),
-        "horario": charges.rfc3339(moment),
-    }
+    """A paying Pix as a charge lists it: the received Pix's own document plus the
+    components of the amount (a cobv's fine, interest and discounts on its payment day)."""
+    body = pix_document(transfer)
+    body.setdefault("devolucoes", [])
     if charge.kind == PixCharge.Kind.COBV:
         due = charges.cobv_amount_due(charge, charges.brasilia_date(transfer.created_at))
         components = {"original": {"valor": cents_to_str(due.original)}}
@@ -635,28 +634,6 @@ def _pix_representation(charge: PixCharge, transfer: PixTransfer) -> dict:
         body["componentesValor"] = components
     else:
         body["componentesValor"] = {"original": {"valor": cents_to_str(transfer.amount)}}
-    if transfer.counterparty_key:
-        body["chave"] = transfer.counterparty_key
-    if transfer.description:
-        body["infoPagador"] = transfer.description
-    body["devolucoes"] = [
-        {
-            "id": refund.refund_id,
-            "rtrId": refund.return_id,
-            "valor": cents_to_str(refund.amount),
-            "horario": {
-                "solicitacao": charges.rfc3339(refund.created_at),
-                **(
-                    {"liquidacao": charges.rfc3339(refund.returned_at)}
-                    if refund.returned_at
-                    else {}
-                ),
-            },
-            "status": refund.state,
-            **({"descricao": refund.description} if refund.description else {}),
-        }
-        for refund in transfer.refunds.all()
-    ]
     return body
 
 
@@ -707,10 +684,5 @@ def query_parameters(values: dict, page: Page, *, names: tuple[str, ...]) -> dic
     for name in names:
         if values.get(name) is not None:
             body[name] = values[name]
-    body["paginacao"] = {
-        "paginaAtual": page.page,
-        "itensPorPagina": page.per_page,
-        "quantidadeDePaginas": page.pages,
-        "quantidadeTotalDeItens": page.total,
-    }
+    body["paginacao"] = page.as_paginacao()
     return body

@@ -10,7 +10,6 @@ devolucoes, descricao, motivo, horario.liquidacao) are left out here too.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import unicodedata
 from typing import Any
@@ -21,6 +20,7 @@ from rest_framework import serializers
 
 from apps.core.api_fields import AmountField
 from apps.core.errors import _violations as flatten_violations
+from apps.pix.api_formats import rfc3339
 from apps.pix.models import PixRefund, PixTransfer, PixWebhook
 from apps.pix.pix_errors import with_violations
 from apps.pix.received import PixSearch, nature_of
@@ -28,15 +28,6 @@ from apps.pix.received import PixSearch, nature_of
 VALOR_PATTERN = r"^\d{1,10}\.\d{2}$"
 PAGE = "paginacao.paginaAtual"
 PER_PAGE = "paginacao.itensPorPagina"
-
-
-def rfc3339(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    # A query's 9999-12-31T23:00-03:00 has no UTC form: it keeps its offset.
-    with contextlib.suppress(OverflowError):
-        moment = moment.astimezone(dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @extend_schema_field({"type": "string", "pattern": VALOR_PATTERN, "example": "7.89"})
