@@ -34,6 +34,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 
-CMD ["uvicorn", "athena.asgi:application", "--host=0.0.0.0", "--port=8000", \
-     "--proxy-headers", "--forwarded-allow-ips=*", "--no-access-log", \
-     "--log-config=deploy/uvicorn/logging.json", "--timeout-graceful-shutdown=20"]
+# HTTP; the ws service of docker-compose runs uvicorn (athena.asgi) for the websockets.
+CMD ["gunicorn", "--config=deploy/gunicorn/gunicorn.conf.py", "athena.wsgi:application"]

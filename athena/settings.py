@@ -128,9 +128,11 @@ else:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Athena Pay runs on PostgreSQL only.")
 # Under ASGI every sync view may run on a different thread and a persistent connection per
-# thread is never reused (nor closed): the web process takes a psycopg pool instead
-# (DB_POOL_MAX_SIZE > 0, set for the web service in docker-compose; Django then needs
-# CONN_MAX_AGE 0). Celery's prefork children must not inherit a pool: they leave it off.
+# thread is never reused (nor closed): an ASGI process takes a psycopg pool instead
+# (DB_POOL_MAX_SIZE > 0, set for the ws service in docker-compose; Django then needs
+# CONN_MAX_AGE 0). gunicorn's sync workers (the web service: HTTP) serve one request at a
+# time and keep one connection each (DB_CONN_MAX_AGE). Celery's prefork children must not
+# inherit a pool: they leave it off.
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
 if DB_POOL_MAX_SIZE > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -1,10 +1,13 @@
 """Pix sends through the HTTP API, against book transfers of the ledger on the same machine.
 
     .venv/bin/python bench/pix_api.py [--seconds 30] [--clients 16] [--workers 4]
-                                      [--spi-latency 0,0] [--payees 200]
+                                      [--server gunicorn|uvicorn] [--spi-latency 0,0]
+                                      [--payees 200] [--reference-seconds 10]
 
-Starts the application with uvicorn workers (ASGI, production settings: DEBUG off, behind
-a TLS-terminating proxy as nginx would be, told by X-Forwarded-Proto) on loopback, against
+Starts the application as deploy/ serves HTTP (gunicorn sync workers on athena.wsgi, one
+persistent connection each; `--server uvicorn`: ASGI workers with a pool, as before),
+with production settings (DEBUG off, behind a TLS-terminating proxy as nginx would be, told
+by X-Forwarded-Proto) on loopback, against
 a dedicated database (`athena_bench_pix` on the server of DATABASE_URL, or on the embedded
 PostgreSQL of `make run`), migrated on first use. For each run it creates one customer per
 client (companies, so BACEN's night limit for natural persons does not apply; KYC level 3;
@@ -20,12 +23,17 @@ environment settings so they never refuse a request (they still run), and so are
 simulator's anti-scan buckets (every look-up of a payment spends a token and the simulator
 has no payer refill fast enough for a benchmark).
 
-Database connections: under ASGI, Django runs each request's synchronous code in a thread
-of its own, and a persistent connection (CONN_MAX_AGE > 0) belongs to its thread: it is
-never reused and stays open until the dead thread is collected (measured here: 4 workers held
-58 connections after a few seconds and PostgreSQL refused more). settings.py therefore keeps
-CONN_MAX_AGE at 0 and the web process takes a psycopg pool (DB_POOL_MAX_SIZE, per worker
-process, as docker-compose sets it); --pool sets its size here (0: a connection per request).
+Database connections under uvicorn: ASGI runs each request's synchronous code in a thread of
+its own, and a persistent connection (CONN_MAX_AGE > 0) belongs to its thread: it is never
+reused and stays open until the dead thread is collected (measured here: 4 workers held 58
+connections after a few seconds and PostgreSQL refused more). settings.py therefore keeps
+CONN_MAX_AGE at 0 there and the ASGI process takes a psycopg pool (DB_POOL_MAX_SIZE, per
+worker process, as docker-compose's ws service sets it); --pool sets its size (0: none).
+
+Then, on the same server with the same signed-in clients, two references for
+`--reference-seconds` each: `GET /api/v1/me` (session auth and the middleware, no write) and
+`POST /api/v1/transfers` (the ledger's book transfer through the same HTTP stack with its
+Idempotency-Key): the ceiling of any money-moving endpoint here.
 
 Then the server is stopped and bench/ledger_transfers.py's own measurement runs with the
 same number of processes for the same time ("spread": random pairs of its 10.000 accounts,
@@ -47,6 +55,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,7 +149,13 @@ def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "uvicorn"),
+        default="gunicorn",
+        help="gunicorn: WSGI sync workers (how deploy/ serves HTTP); uvicorn: ASGI",
+    )
     parser.add_argument(
         "--spi-latency", default="0,0", help='SPI simulator latency "min,max" ms ("5,40": real)'
     )
@@ -152,6 +167,12 @@ def _options() -> argparse.Namespace:
         help="DB_POOL_MAX_SIZE: pooled connections per server process (0: none)",
     )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
+    parser.add_argument(
+        "--reference-seconds",
+        type=float,
+        default=10,
+        help="then, on the same server: GET /api/v1/me and POST /api/v1/transfers (0: skip)",
+    )
     return parser.parse_args()
 
 
@@ -240,28 +261,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+APPLICATIONS = {"gunicorn": "athena.wsgi", "uvicorn": "athena.asgi"}
+
+
+def server_command(server: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the server, as deploy/ runs it."""
+    if server == "gunicorn":
+        # One request at a time per process: a persistent connection per process, no pool.
+        command = [
+            sys.executable, "-m", "gunicorn", "athena.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--log-level", "warning",
+        ]  # fmt: skip
+        return command, {"DB_POOL_MAX_SIZE": "0", "DB_CONN_MAX_AGE": "600"}
+    command = [
+        sys.executable, "-m", "uvicorn", "athena.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    return command, {"DB_POOL_MAX_SIZE": os.environ["BENCH_SERVER_POOL"]}
+
+
+def start_server(server: str, port: int, workers: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
+    command, settings_env = server_command(server, port, workers)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "athena.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        command,
         cwd=ROOT,
-        env={**os.environ, "DB_POOL_MAX_SIZE": os.environ["BENCH_SERVER_POOL"]},
+        env={**os.environ, **settings_env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -335,14 +362,7 @@ class Client:
         if answer.status_code != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"login of {self.customer.email} failed: HTTP {answer.status_code}")
 
-    def send_pix(self, key: str, amount_cents: int) -> requests.Response:
-        path = "/api/v1/pix/transfers"
-        body = {
-            "account": self.customer.account_id,
-            "key": key,
-            "amount": f"{amount_cents // 100}.{amount_cents % 100:02d}",
-            "description": "bench",
-        }
+    def _post_json(self, path: str, body: dict) -> requests.Response:
         return self.http.post(
             self.base + path,
             data=json.dumps(body),
@@ -358,6 +378,30 @@ class Client:
             timeout=60,
         )
 
+    def me(self) -> requests.Response:
+        path = "/api/v1/me"
+        return self.http.get(self.base + path, headers=self._headers(path), timeout=60)
+
+    def book_transfer(self, destination_id: int, amount_cents: int) -> requests.Response:
+        """The ledger's own operation through the same HTTP stack (auth, idempotency)."""
+        return self._post_json(
+            "/api/v1/transfers",
+            {
+                "source_account": self.customer.account_id,
+                "destination_account": destination_id,
+                "amount": f"{amount_cents // 100}.{amount_cents % 100:02d}",
+            },
+        )
+
+    def send_pix(self, key: str, amount_cents: int) -> requests.Response:
+        body = {
+            "account": self.customer.account_id,
+            "key": key,
+            "amount": f"{amount_cents // 100}.{amount_cents % 100:02d}",
+            "description": "bench",
+        }
+        return self._post_json("/api/v1/pix/transfers", body)
+
 
 @dataclass
 class Tally:
@@ -368,7 +412,13 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def run_clients(clients: list[Client], keys: list[str], warmup: float, seconds: float) -> Tally:
+def run_clients(
+    clients: list[Client],
+    call: Callable[[Client, random.Random], requests.Response],
+    warmup: float,
+    seconds: float,
+    expected: int = 201,
+) -> Tally:
     tally = Tally()
     start = time.monotonic() + 0.5
     measured_from = start + warmup
@@ -384,9 +434,9 @@ def run_clients(clients: list[Client], keys: list[str], warmup: float, seconds: 
             if began >= deadline:
                 break
             try:
-                response = client.send_pix(rng.choice(keys), rng.randint(1, 1_000))
-                ok = response.status_code == 201
-                label = response.json().get("state", "?") if ok else f"HTTP {response.status_code}"
+                response = call(client, rng)
+                ok = response.status_code == expected
+                label = response.json().get("state", "ok") if ok else f"HTTP {response.status_code}"
             except (requests.RequestException, ValueError) as exc:
                 ok, label, response = False, type(exc).__name__, None
             if began < measured_from:
@@ -420,6 +470,45 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(int(len(ordered) * fraction) - 1, 0)]
 
 
+@dataclass(frozen=True)
+class Figures:
+    rate: float
+    p50: float
+    p99: float
+    errors: int
+    count: int
+
+
+def figures_of(tally: Tally, seconds: float) -> Figures:
+    count = len(tally.latencies)
+    if not count:
+        return Figures(0.0, float("nan"), float("nan"), tally.errors, 0)
+    return Figures(
+        count / seconds,
+        statistics.median(tally.latencies) * 1000,
+        percentile(tally.latencies, 0.99) * 1000,
+        tally.errors,
+        count,
+    )
+
+
+def run_references(clients: list[Client], options: argparse.Namespace) -> list[tuple]:
+    """What the same server and clients do without Pix: the ceiling of the HTTP stack."""
+    seconds = options.reference_seconds
+    accounts = [client.customer.account_id for client in clients]
+
+    def book(client: Client, rng: random.Random) -> requests.Response:
+        others = [a for a in accounts if a != client.customer.account_id]
+        return client.book_transfer(rng.choice(others), rng.randint(1, 1_000))
+
+    me = run_clients(clients, lambda client, rng: client.me(), 1.0, seconds, expected=200)
+    transfers = run_clients(clients, book, 1.0, seconds)
+    return [
+        ("GET /api/v1/me", figures_of(me, seconds)),
+        ("POST /api/v1/transfers", figures_of(transfers, seconds)),
+    ]
+
+
 # --- Main -----------------------------------------------------------------------------------------
 
 
@@ -438,7 +527,8 @@ def main() -> None:
     port = free_port()
     log_path = ROOT / "var" / "bench-pix-api-server.log"
     print(
-        f"server: uvicorn athena.asgi, {options.workers} workers on 127.0.0.1:{port}, "
+        f"server: {options.server} ({APPLICATIONS[options.server]}), "
+        f"{options.workers} workers on 127.0.0.1:{port}, "
         f"DEBUG off, behind X-Forwarded-Proto https; PostgreSQL {server_version}, "
         f"database {BENCH_DATABASE}",
         flush=True,
@@ -454,14 +544,20 @@ def main() -> None:
         f"/accounts/login/); {len(keys)} payee keys at {participants} other PSPs",
         flush=True,
     )
-    server = start_server(port, options.workers, log_path)
+    server = start_server(options.server, port, options.workers, log_path)
     try:
         base = f"http://127.0.0.1:{port}"
         clients = [Client(base, customer) for customer in customers]
         for client in clients:
             client.login()
         since = time.time()
-        tally = run_clients(clients, keys, options.warmup, options.seconds)
+        tally = run_clients(
+            clients,
+            lambda client, rng: client.send_pix(rng.choice(keys), rng.randint(1, 1_000)),
+            options.warmup,
+            options.seconds,
+        )
+        references = run_references(clients, options) if options.reference_seconds else []
     finally:
         stop_server(server)
 
@@ -498,6 +594,13 @@ def main() -> None:
         f"({ledger['count']} transfers, {ledger['refused']} refused)",
         flush=True,
     )
+    for label, reference in references:
+        print(
+            f"reference {label:<26} {reference.rate:8.0f} requests/s  p50 {reference.p50:.2f} "
+            f"ms  p99 {reference.p99:.2f} ms  errors {reference.errors} of {reference.count}  "
+            f"(/ledger: {reference.rate / ledger['rate']:.2f})",
+            flush=True,
+        )
     ratio = rate / ledger["rate"] if ledger["rate"] else float("nan")
     print(
         f"API/ledger at {options.clients} clients: {ratio:.2f} (target >= 0.5: "

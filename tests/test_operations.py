@@ -8,9 +8,11 @@ import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -305,7 +307,7 @@ def test_json_log_lines_from_the_configured_logging():
 
 # --- The production shape: docker-compose.yml and deploy/ ------------------------------------
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "ws", "worker", "beat")
 APP_ENV = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -372,13 +374,20 @@ def test_compose_app_services_share_one_image_and_the_production_environment(com
         # Secrets are never written into the file: compose requires them from the outside.
         for secret in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "OIDC_RP_CLIENT_SECRET"):
             assert env[secret].startswith("${") and ":?" in env[secret], secret
-    # Prometheus scrapes web:8000: Django must accept that Host, and the uvicorn workers
-    # must share one metrics registry.
-    web_env = _env(services["web"])
-    assert "web" in web_env["ALLOWED_HOSTS"].split(",")
-    assert web_env["PROMETHEUS_MULTIPROC_DIR"] in services["web"]["tmpfs"]
-    assert "uvicorn" in services["web"]["command"]
-    assert "athena.asgi:application" in services["web"]["command"]
+    # Prometheus scrapes web:8000 and ws:8000: Django must accept those Hosts, and the
+    # worker processes of each must share one metrics registry.
+    for name in ("web", "ws"):
+        env = _env(services[name])
+        assert name in env["ALLOWED_HOSTS"].split(",")
+        assert env["PROMETHEUS_MULTIPROC_DIR"] in services[name]["tmpfs"]
+    # HTTP under gunicorn (WSGI), one connection per process; websockets under uvicorn.
+    assert services["web"]["command"][0] == "gunicorn"
+    assert "athena.wsgi:application" in services["web"]["command"]
+    assert "--config=deploy/gunicorn/gunicorn.conf.py" in services["web"]["command"]
+    assert _env(services["web"])["DB_POOL_MAX_SIZE"] == "0"
+    assert int(_env(services["web"])["DB_CONN_MAX_AGE"]) > 0
+    assert "uvicorn" in services["ws"]["command"]
+    assert "athena.asgi:application" in services["ws"]["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
     assert services["beat"]["deploy"]["replicas"] == 1
@@ -481,7 +490,7 @@ def test_nginx_config_shape():
         ("X-Request-ID", "$request_id"),
     ):
         assert re.search(rf"proxy_set_header\s+{header}\s+{re.escape(value)};", conf), header
-    assert "server web:8000" in conf
+    assert "server web:8000" in conf and "server ws:8000" in conf
 
     def block(location: str) -> str:
         match = re.search(rf"location {location}[^{{\n]*\{{(.*?)\n        \}}", conf, re.S)
@@ -493,6 +502,7 @@ def test_nginx_config_shape():
     assert "limit_req zone=login" in login
     ws = block("/ws/")
     assert "Upgrade" in ws and "$connection_upgrade" in ws
+    assert "proxy_pass http://athena_ws;" in ws
     # A location setting proxy headers inherits none: /ws/ repeats them all.
     for header in ("Host", "X-Forwarded-Proto", "X-Real-IP", "X-Request-ID"):
         assert re.search(rf"proxy_set_header\s+{header}\s", ws), header
@@ -531,6 +541,7 @@ def test_nginx_config_is_accepted_by_nginx(tmp_path):
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
     conf = conf.replace("/etc/nginx/certs", str(certs))
     conf = conf.replace("server web:8000", "server 127.0.0.1:8000")
+    conf = conf.replace("server ws:8000", "server 127.0.0.1:8001")
     conf = conf.replace("server keycloak:8080", "server 127.0.0.1:8080")
     conf = conf.replace("pid /tmp/nginx.pid", f"pid {tmp_path}/nginx.pid")
     version = subprocess.run(["nginx", "-v"], capture_output=True, text=True, check=False)
@@ -554,6 +565,8 @@ def test_prometheus_scrapes_the_web_replicas():
     assert job["metrics_path"] == "/metrics"
     targets = [t for static in job["static_configs"] for t in static["targets"]]
     assert targets == ["web:8000"]
+    (ws_job,) = [j for j in config["scrape_configs"] if j["job_name"] == "athena-ws"]
+    assert [t for static in ws_job["static_configs"] for t in static["targets"]] == ["ws:8000"]
 
 
 def test_grafana_datasource_is_the_prometheus_service():
@@ -571,6 +584,50 @@ def test_grafana_datasource_is_the_prometheus_service():
     dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "athena-web.json").read_text())
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     assert "django_http_responses_total_by_status_total" in exprs
+
+
+def test_gunicorn_serves_the_wsgi_application_with_its_deploy_config(tmp_path):
+    """deploy/gunicorn/gunicorn.conf.py as the web container runs it: JSON logs, /healthz."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_WORKERS": "1",
+        "DJANGO_SETTINGS_MODULE": "athena.settings",
+        "ATHENA_TESTING": "true",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config=deploy/gunicorn/gunicorn.conf.py",
+            "athena.wsgi:application",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.loads(r.read())
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                time.sleep(0.2)
+        assert body == {"status": "ok"}
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]  # all JSON
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+    assert any(r.get("path") == "/healthz" and r.get("status") == 200 for r in records)
 
 
 def test_uvicorn_log_config_is_json():

@@ -1,6 +1,8 @@
 """Outbound Pix screen the payee with compliance (apps.compliance): a payee on a sanctions
-list or our internal watchlist gets no Pix; the preview records the screening so the hit
-reaches the compliance queue; a clear payee is paid as usual."""
+list or our internal watchlist gets no Pix; the preview records the screening, and a send
+stopped by it is recorded too (through the API and the portal, whose own transactions roll
+the refused send back), so the hit reaches the compliance queue; a clear payee is paid as
+usual."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import pytest
 
 from apps.compliance.models import ScreeningHit, ScreeningResult, WatchlistEntry
 from apps.compliance.services import invalidate_index
+from apps.core.models import IdempotencyRecord
 from apps.pix.adapters.dict import DictAccount, DictSimulator
 from apps.pix.models import PixTransfer
 from apps.pix.transfers import PayeeOnSanctionsList, payee_preview, pix_send
 from tests.factories.ledger import balance_of, funded_account
-from tests.test_pix_keys_support import BB, other_owner, person
+from tests.test_pix_keys_support import BB, api_client, idem, other_owner, person
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +68,54 @@ def test_a_listed_payee_is_refused_and_no_money_moves(watchlisted):
 
     assert balance_of(payer.pk)[0] == 100_000
     assert not PixTransfer.objects.filter(account=payer).exists()
-    result = ScreeningResult.objects.get(context="pix")
-    # Our watchlist, and OFAC too when the full lists are loaded (BOUT, Viktor Anatolijevitch).
-    assert "internal" in {hit.source for hit in ScreeningHit.objects.filter(result=result)}
+    # The preview's screening and the stopped send's, each with its hits: our watchlist, and
+    # OFAC too when the full lists are loaded (BOUT, Viktor Anatolijevitch).
+    results = ScreeningResult.objects.filter(context="pix")
+    assert results.count() == 2
+    for result in results:
+        assert result.screened_name == "Viktor Bout Anatolyevich"
+        assert "internal" in {hit.source for hit in ScreeningHit.objects.filter(result=result)}
+
+
+def test_a_send_refused_through_the_api_keeps_its_screening_record(watchlisted):
+    """The API's idempotency savepoint rolls the refused send back; its screening is kept,
+    committed with the stored 422 (a replay answers the same and records nothing more)."""
+    customer = person("Maria Souza Lima")
+    payer = funded_account(100_000, customer=customer)
+    key = key_of("Viktor Bout Anatolyevich")
+    client = api_client(customer)
+    headers = idem()
+    body = {"account": payer.pk, "key": key, "amount": "10.00"}
+
+    refused = client.post("/api/v1/pix/transfers", body, format="json", **headers)
+    again = client.post("/api/v1/pix/transfers", body, format="json", **headers)
+
+    assert refused.status_code == 422, refused.json()
+    assert refused.json()["type"].endswith("pix_payee_screening_hit")
+    assert again.status_code == 422 and again.json() == refused.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert IdempotencyRecord.objects.get().status_code == 422
+    assert balance_of(payer.pk)[0] == 100_000
+    assert not PixTransfer.objects.filter(account=payer).exists()
+    (result,) = ScreeningResult.objects.filter(context="pix")
+    assert result.screened_name == "Viktor Bout Anatolyevich"
+    hits = ScreeningHit.objects.filter(result=result)
+    assert "internal" in {hit.source for hit in hits}
+    assert all(hit.status == ScreeningHit.Status.OPEN for hit in hits)
+
+
+def test_a_send_with_no_hit_writes_no_screening_record(watchlisted):
+    """A clear payee is screened on every send, but only a hit is worth a record there."""
+    customer = person("Maria Souza Lima")
+    payer = funded_account(100_000, customer=customer)
+    response = api_client(customer).post(
+        "/api/v1/pix/transfers",
+        {"account": payer.pk, "key": key_of("Carlos Pereira Dias"), "amount": "10.00"},
+        format="json",
+        **idem(),
+    )
+    assert response.status_code == 201, response.json()
+    assert not ScreeningResult.objects.exists()
 
 
 def test_a_clear_payee_is_screened_and_paid(watchlisted, django_capture_on_commit_callbacks):

@@ -951,3 +951,31 @@ def test_a_company_registers_its_own_cnpj(client):
     assert 'value="CNPJ"' in page and 'value="CPF"' not in page
     assert client.post(KEYS, {"account": account.pk, "key_type": "CNPJ"}).status_code == 302
     assert PixKey.objects.get(account=account).key == account.customer.tax_id
+
+
+def test_a_payee_listed_between_form_and_confirmation_is_refused_and_the_stop_recorded(
+    client, maria, joao
+):
+    """The confirmation screens again: a list updated meanwhile stops the Pix. The portal's
+    transaction rolls the send back; the screening that stopped it is kept for compliance."""
+    from apps.compliance.models import ScreeningHit, ScreeningResult, WatchlistEntry
+    from apps.compliance.services import invalidate_index
+
+    key = cpf_key(joao)
+    signed_in(client, maria)
+    confirm_url = client.post(SEND, send_data(maria, key=key, amount="10")).url
+    assert not ScreeningHit.objects.exists()  # the form's preview: clear
+    WatchlistEntry.objects.create(name="João Pereira Santos", reason="fraud ring (test)")
+    invalidate_index()
+    try:
+        response = client.post(confirm_url, {"amount": "10"})
+    finally:
+        invalidate_index()
+
+    assert response.status_code == 422
+    assert response.context["form"].non_field_errors()
+    assert pix_count() == 0 and balance_of(maria.pk) == (40_000, 40_000)
+    assert not IdempotencyRecord.objects.filter(key__startswith="pix:").exists()
+    stopped = ScreeningResult.objects.filter(context="pix", hit_count__gt=0).get()
+    assert stopped.screened_name == "João Pereira Santos"
+    assert {hit.source for hit in ScreeningHit.objects.filter(result=stopped)} == {"internal"}

@@ -18,8 +18,15 @@ def accounts_of_user(*, user) -> QuerySet[Account]:
 
 
 def account_of_user(*, user, account_id: int) -> Account:
-    """The caller's own account, or 404: another customer's account does not exist for them."""
-    account = accounts_of_user(user=user).filter(pk=account_id).first()
+    """The caller's own account, or 404: another customer's account does not exist for them.
+
+    One query, with its customer: the money-moving endpoints need the owner and never the
+    balance, which `total_balance` reads on demand (lists use `accounts_of_user`)."""
+    account = (
+        Account.objects.select_related("customer")
+        .filter(kind=Account.Kind.CUSTOMER, customer__user=user, pk=account_id)
+        .first()
+    )
     if account is None:
         raise NotFound("Account not found.")
     return account

@@ -97,10 +97,30 @@ def ensure_internal_accounts() -> None:
     test database flushed between tests gets them back)."""
     from apps.accounts.migrations import INTERNAL_ACCOUNTS
 
+    forget_internal_accounts()
     for code, name in INTERNAL_ACCOUNTS:
         Account.objects.get_or_create(
             code=code, defaults={"kind": Account.Kind.INTERNAL, "name": name}
         )
+
+
+# Internal accounts are created once (migration 0005) and never deleted, so their ids are
+# kept per process; a test database flushed and refilled (post_migrate) forgets them.
+_internal_account_ids: dict[str, int] = {}
+
+
+def forget_internal_accounts() -> None:
+    _internal_account_ids.clear()
+
+
+def internal_account_id(code: str) -> int:
+    """The id of an internal ledger account (reserves_bacen, ...), without a query after the
+    first: every Pix, boleto and TED posts to one."""
+    found = _internal_account_ids.get(code)
+    if found is None:
+        found = internal_account(code).pk
+        _internal_account_ids[code] = found
+    return found
 
 
 def internal_account(code: str) -> Account:
@@ -153,7 +173,7 @@ def deposit(
         raise ValidationFailed("Amount must be greater than zero.", field="amount")
     return ledger.post_entry(
         kind=kind,
-        legs=[Leg(internal_account(counterpart).pk, -amount_cents), Leg(account_id, amount_cents)],
+        legs=[Leg(internal_account_id(counterpart), -amount_cents), Leg(account_id, amount_cents)],
         description=description,
         created_by_id=created_by_id,
     )

@@ -264,18 +264,45 @@ def screen_customer(customer, *, context: str = "onboarding") -> ScreeningResult
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class CounterpartyScreening:
+    """A payee screened and not yet recorded: what `record_counterparty` keeps."""
+
+    name: str
+    tax_id: str
+    context: str
+    matches: list[ScreeningMatch]
+    version_ids: tuple[int, ...]
+
+
+def screen_counterparty_unrecorded(
+    *, name: str, tax_id: str = "", context: str = ""
+) -> CounterpartyScreening:
+    """Screen a payee without writing: for a payment whose refusal rolls its own writes
+    back, which records the screening itself where the record survives (see
+    apps.core.transactions.keep_despite_rollback)."""
+    index, versions = _cache.get()
+    matches = _search(index, name, birth_date=None, country=None)
+    return CounterpartyScreening(name, tax_id, context, matches, versions)
+
+
+def record_counterparty(screening: CounterpartyScreening) -> ScreeningResult:
+    with transaction.atomic():
+        return _record(
+            subject_type=ScreeningResult.Subject.COUNTERPARTY,
+            name=screening.name,
+            matches=screening.matches,
+            version_ids=screening.version_ids,
+            tax_id=screening.tax_id,
+            context=screening.context,
+        )
+
+
 def screen_counterparty(*, name: str, tax_id: str = "", context: str = "") -> ScreeningResult:
     """Screen the payee of a payment (context: "pix", "ted", "boleto"...) and keep the
     result. The caller decides what a hit means for the payment."""
-    index, versions = _cache.get()
-    matches = _search(index, name, birth_date=None, country=None)
-    return _record(
-        subject_type=ScreeningResult.Subject.COUNTERPARTY,
-        name=name,
-        matches=matches,
-        version_ids=versions,
-        tax_id=tax_id,
-        context=context,
+    return record_counterparty(
+        screen_counterparty_unrecorded(name=name, tax_id=tax_id, context=context)
     )
 
 

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.models import IdempotencyRecord
+from apps.core.transactions import kept_writes
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -94,13 +95,16 @@ def idempotent(handler):
             if not _claim(scope, key, fingerprint):
                 record = IdempotencyRecord.objects.get(scope=scope, key=key)
                 return _replay(record, fingerprint)
-            try:
-                with transaction.atomic():
-                    response = handler(view, request, *args, **kwargs)
-            except Exception as exc:
-                response = view.handle_exception(exc)  # re-raises what is not a client error
-                if response.status_code >= 500:
-                    raise
+            # A refused request rolls back to the savepoint; what it asked to keep (the
+            # evidence of the refusal) is written after, and commits with the record.
+            with kept_writes():
+                try:
+                    with transaction.atomic():
+                        response = handler(view, request, *args, **kwargs)
+                except Exception as exc:
+                    response = view.handle_exception(exc)  # re-raises what is not a client error
+                    if response.status_code >= 500:
+                        raise
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response

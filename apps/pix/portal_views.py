@@ -35,6 +35,7 @@ from apps.accounts import selectors as account_selectors
 from apps.core.errors import DomainError, NotFound
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
+from apps.core.transactions import kept_writes
 
 from . import limits as pix_limits
 from . import portal_selectors as selectors
@@ -224,7 +225,7 @@ def _send_execute(*, user, token: str, pending: dict, amount_cents: int, schedul
         payee = {"key": pending["key"]}
     else:  # a pasted code or one read from an image: the code says who and how much
         payee = {"brcode": pending["brcode"]}
-    with transaction.atomic():
+    with kept_writes(), transaction.atomic():  # a refusal's evidence outlives the rollback
         record, created = IdempotencyRecord.objects.get_or_create(
             scope=scope,
             key=key,

@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.accounts.ledger import Leg, post_entry
-from apps.accounts.services import internal_account
+from apps.accounts.services import internal_account_id
 from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.transactions import now_or_after_commit
@@ -133,7 +133,7 @@ def refund_request(
             kind="pix_refund",
             legs=[
                 Leg(locked.account_id, -amount_cents),
-                Leg(internal_account(RESERVES).pk, amount_cents),
+                Leg(internal_account_id(RESERVES), amount_cents),
             ],
             description=description or "Pix refund",
             reference_type="pix_refund",
@@ -227,7 +227,7 @@ def refund_submit(refund_pk: int) -> PixRefund:
             refund.return_entry_id = post_entry(
                 kind="pix_refund_return",
                 legs=[
-                    Leg(internal_account(RESERVES).pk, -refund.amount),
+                    Leg(internal_account_id(RESERVES), -refund.amount),
                     Leg(refund.transfer.account_id, refund.amount),
                 ],
                 description="Pix refund rejected: money returned",

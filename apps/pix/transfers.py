@@ -54,13 +54,13 @@ from apps.accounts import limits
 from apps.accounts.ledger import AccountUnavailable, Leg, post_entry
 from apps.accounts.limits import BRASILIA
 from apps.accounts.models import Account, Customer
-from apps.accounts.services import internal_account
+from apps.accounts.services import internal_account_id
 from apps.core.documents import mask_tax_id, normalize_tax_id
 from apps.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.money import AmountError, format_brl, parse_amount
 from apps.core.outbox import publish
-from apps.core.transactions import now_or_after_commit
+from apps.core.transactions import keep_despite_rollback, now_or_after_commit
 from apps.pix import charges, e2e, participants
 from apps.pix.adapters import dict_client
 from apps.pix.adapters.dict import LEGAL_PERSON, NATURAL_PERSON, RateLimited, mask_owner_name
@@ -429,20 +429,22 @@ BLOCKING_LISTS = frozenset({"ofac", "un", "internal"})
 def _screen_payee(payee: _Payee, *, record: bool) -> None:
     """Screen the payee against the sanctions lists (apps.compliance) before money moves.
 
-    The preview records the screening (the compliance queue sees its hits); the send only
-    asks, since a refused send's transaction (and anything it wrote) is rolled back."""
+    The preview records every screening. A send records those with hits (the compliance
+    queue must see a stopped Pix, and a PEP payee); a refused send's own transaction rolls
+    back, so the record is kept apart from it (keep_despite_rollback)."""
     from apps.compliance import services as screening
 
     name = (payee.name or "").strip()
     if not name:
         return
+    found = screening.screen_counterparty_unrecorded(
+        name=name, tax_id=payee.creditor.tax_id or "", context="pix"
+    )
     if record:
-        result = screening.screen_counterparty(
-            name=name, tax_id=payee.creditor.tax_id or "", context="pix"
-        )
-        lists = {hit.source for hit in result.hits.all()} & BLOCKING_LISTS
-    else:
-        lists = {match.list for match in screening.screen(name)} & BLOCKING_LISTS
+        screening.record_counterparty(found)
+    elif found.matches:
+        keep_despite_rollback(lambda: screening.record_counterparty(found))
+    lists = {match.list for match in found.matches} & BLOCKING_LISTS
     if lists:
         logger.warning("pix refused by screening", extra={"lists": sorted(lists)})
         raise PayeeOnSanctionsList(
@@ -631,7 +633,7 @@ def _move_money(
         return
     transfer.debit_entry_id = post_entry(
         kind="pix_out",
-        legs=[Leg(account.pk, -amount), Leg(internal_account(RESERVES).pk, amount)],
+        legs=[Leg(account.pk, -amount), Leg(internal_account_id(RESERVES), amount)],
         description=transfer.description or "Pix",
         reference_type="pix_transfer",
         reference_id=transfer.pk,
@@ -819,7 +821,7 @@ def pix_submit(transfer_id: int) -> PixTransfer:
             transfer.return_entry_id = post_entry(
                 kind="pix_return",
                 legs=[
-                    Leg(internal_account(RESERVES).pk, -transfer.amount),
+                    Leg(internal_account_id(RESERVES), -transfer.amount),
                     Leg(transfer.account_id, transfer.amount),
                 ],
                 description="Pix rejected: money returned",
@@ -1022,7 +1024,7 @@ def pix_receive(xml: bytes | str) -> PixTransfer:
             transfer.credit_entry_id = post_entry(
                 kind="pix_in",
                 legs=[
-                    Leg(internal_account(RESERVES).pk, -ct.amount_cents),
+                    Leg(internal_account_id(RESERVES), -ct.amount_cents),
                     Leg(account.pk, ct.amount_cents),
                 ],
                 description=ct.remittance_info or "Pix received",
