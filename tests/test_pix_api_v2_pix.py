@@ -400,3 +400,40 @@ def test_a_refund_also_needs_the_money_to_be_there(django_capture_on_commit_call
     assert response.status_code == 422, response.content
     assert not PixRefund.objects.exists()
     assert balance_of(loja.account.pk)[0] == 500
+
+
+@pytest.mark.django_db
+def test_the_payer_hash_is_kept_on_save_and_backfilled_by_the_migration():
+    """The cpf/cnpj filter reads a keyed hash beside the encrypted tax id: save() keeps it
+    (also through update_fields), and migration 0008 fills it for older rows."""
+    import importlib
+
+    from django.apps import apps as registry
+
+    from apps.core.crypto import tax_id_lookup_hash
+
+    loja = receiving_customer()
+    cpf = new_cpf()
+    received = receive_pix(loja, 1_000, payer_tax_id=cpf)
+    received.refresh_from_db()
+    assert received.counterparty_tax_id_hash == tax_id_lookup_hash(cpf)
+
+    other = new_cpf()
+    received.counterparty_tax_id = other
+    received.save(update_fields=["counterparty_tax_id"])
+    received.refresh_from_db()
+    assert received.counterparty_tax_id_hash == tax_id_lookup_hash(other)
+
+    PixTransfer.objects.update(counterparty_tax_id_hash="")
+    PixTransfer.history.model.objects.update(counterparty_tax_id_hash="")
+    migration = importlib.import_module("apps.pix.migrations.0008_payer_tax_id_hash")
+    migration.backfill_tax_id_hashes(registry, None)
+
+    received.refresh_from_db()
+    assert received.counterparty_tax_id_hash == tax_id_lookup_hash(other)
+    hashes = set(
+        PixTransfer.history.model.objects.filter(id=received.pk).values_list(
+            "counterparty_tax_id_hash", flat=True
+        )
+    )
+    assert hashes and "" not in hashes

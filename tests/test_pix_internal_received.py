@@ -91,3 +91,17 @@ def test_the_payer_cannot_refund_what_they_sent_through_the_portal():
     (as_payee,) = pix_rows([transfer], user=joao.user)
     assert not as_payer.can_refund
     assert as_payee.can_refund and as_payee.incoming
+
+
+def test_the_payees_cpf_filter_finds_an_internal_pix_by_its_payers_tax_id():
+    """/pix?cpf= is the payer's: for an internal Pix, the customer owning the row."""
+    maria, joao, payer, payee, transfer = internal_pix()
+    client = api_client(joao)
+
+    def listed(**extra) -> list[str]:
+        response = client.get(f"{V2}/pix", {**WINDOW, **extra})
+        assert response.status_code == 200, response.content
+        return [p["endToEndId"] for p in response.json()["pix"]]
+
+    assert listed(cpf=maria.tax_id) == [transfer.end_to_end_id]
+    assert listed(cpf=joao.tax_id) == []  # the payee's own CPF is not the payer's

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from apps.accounts.limits import BRASILIA, LimitExceeded, check
 from apps.accounts.models import Account, Customer, JournalEntry
@@ -218,3 +219,30 @@ def test_night_window():
     assert start == datetime(2026, 3, 2, 20, 0, tzinfo=BRASILIA)
     assert end == datetime(2026, 3, 3, 6, 0, tzinfo=BRASILIA)
     assert night_window(datetime(2026, 3, 3, 6, 0, tzinfo=BRASILIA)) is None
+
+
+def test_a_pix_to_a_key_gives_the_look_up_token_back_and_one_by_account_does_not(
+    django_capture_on_commit_callbacks,
+):
+    """DICT anti-scan: each look-up costs a token, and the payment order sent after it gives
+    one back ("ordem de pagamento enviada: adiciona 1"), so paying is free; looking without
+    paying is not."""
+    from apps.pix.adapters.dict import POLICY_ANTISCAN_V2, DictSimulator
+    from apps.pix.services import requester_of
+    from apps.pix.transfers import payee_preview
+
+    customer = person("Maria Souza Lima")
+    account = funded_account(100_000, customer=customer)
+    who = requester_of(customer)
+    key = key_elsewhere()
+
+    def level() -> float:
+        return DictSimulator().bucket_level(who, POLICY_ANTISCAN_V2, timezone.now())
+
+    payee_preview(account=account, key=key)  # looked at, not paid
+    assert level() == pytest.approx(99, abs=0.1)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = pix_send(account=account, key=key, amount_cents=1_000)
+    sent.refresh_from_db()
+    assert sent.state == PixTransfer.State.SETTLED
+    assert level() == pytest.approx(99, abs=0.1)  # the send's look-up, given back

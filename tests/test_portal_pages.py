@@ -36,10 +36,18 @@ def test_compiled_catalog_matches_the_po_file():
     def join(chunk: str) -> str:
         return "".join(ast.literal_eval(part) for part in re.findall(r'"(?:[^"\\]|\\.)*"', chunk))
 
-    pattern = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
-    entries = {join(mid): join(mstr) for mid, mstr in pattern.findall(po_text + "\n")}
+    # gettext keys an entry with a context as "context\x04msgid".
+    pattern = re.compile(
+        r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE
+    )
+    entries = {
+        (join(ctx) + "\x04" if ctx else "") + join(mid): join(mstr)
+        for ctx, mid, mstr in pattern.findall(po_text + "\n")
+    }
     entries.pop("", None)  # the header
     assert len(entries) > 50
+    assert entries["pix key state\x04cancelled"] == "cancelada"  # gender agrees in pt-BR
+    assert entries["pix transfer state\x04cancelled"] == "cancelado"
     for msgid, msgstr in entries.items():
         assert msgstr, f"untranslated: {msgid!r}"
         assert catalog.get(msgid) == msgstr, f"django.mo is stale for {msgid!r}"
@@ -157,3 +165,17 @@ def test_an_invalid_confirmation_link_says_so(client):
     assert response.status_code == 200
     assert 'class="card card--entrance"' in html
     assert "expirou ou é inválido" in html
+
+
+def test_cancelled_agrees_in_gender_with_what_was_cancelled():
+    from django.utils import translation
+
+    from apps.pix.models import InfractionReport, PixClaim, PixKey, PixTransfer
+
+    with translation.override("pt-br"):
+        assert str(PixKey.State.CANCELLED.label) == "cancelada"  # a chave
+        assert str(PixClaim.State.CANCELLED.label) == "cancelada"  # a reivindicação
+        assert str(PixTransfer.State.CANCELLED.label) == "cancelado"  # o Pix
+        assert str(InfractionReport.State.CANCELLED.label) == "cancelada"  # a notificação
+    with translation.override("en"):
+        assert str(PixKey.State.CANCELLED.label) == "cancelled"

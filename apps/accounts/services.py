@@ -9,17 +9,13 @@ from stdnum import luhn
 
 from apps.accounts import ledger
 from apps.accounts.ledger import Leg
-from apps.core.crypto import keyed_hash
+from apps.core.crypto import tax_id_lookup_hash
 from apps.core.documents import normalize_tax_id, tax_id_kind
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.models import User
 
 from .models import Account, Customer, Hold, JournalEntry, ReversalRequest
-
-
-def tax_id_lookup_hash(tax_id: str) -> str:
-    return keyed_hash("taxid:" + normalize_tax_id(tax_id))
 
 
 @transaction.atomic

@@ -64,6 +64,14 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+def tax_id_lookup_hash(tax_id: str) -> str:
+    """The keyed hash of a CPF/CNPJ (punctuation ignored): the exact-match column beside an
+    encrypted tax id."""
+    from apps.core.documents import normalize_tax_id
+
+    return keyed_hash("taxid:" + normalize_tax_id(tax_id))
+
+
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token. Cannot be filtered on: pair it with a keyed hash."""
 

@@ -34,10 +34,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from apps.accounts.models import Account, Customer
-from apps.core.crypto import EncryptedTextField
+from apps.core.crypto import EncryptedTextField, tax_id_lookup_hash
 from apps.core.fsm import FSMModel
 from apps.core.models import tracked_history
 
@@ -65,7 +66,7 @@ class PixKey(FSMModel):
         LOCKED_BY_CLAIM = "locked_by_claim", _("claimed by another institution")
         DELETED = "deleted", _("deleted")
         TRANSFERRED = "transferred", _("transferred by a claim")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("pix key state", "cancelled")
 
     #: States that take one of the account's key slots (5 for a person, 20 for a company).
     SLOT_STATES = (
@@ -192,7 +193,7 @@ class PixClaim(FSMModel):
         OPEN = "open", _("open")
         WAITING_RESOLUTION = "waiting_resolution", _("waiting for resolution")
         CONFIRMED = "confirmed", _("confirmed")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("pix claim state", "cancelled")
         COMPLETED = "completed", _("completed")
 
     FINAL_STATES = (State.CANCELLED, State.COMPLETED)
@@ -472,7 +473,7 @@ class PixTransfer(FSMModel):
         SENT = "sent", _("sent to the SPI")
         SETTLED = "settled", _("settled")
         REJECTED = "rejected", _("rejected (money returned)")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("pix transfer state", "cancelled")
         FAILED = "failed", _("failed")
 
     class Initiation(models.TextChoices):
@@ -493,6 +494,8 @@ class PixTransfer(FSMModel):
     # is kept in full (the SPI message carries it) but encrypted at rest.
     counterparty_name = models.CharField(max_length=140, blank=True)
     counterparty_tax_id = EncryptedTextField(blank=True)
+    # Its keyed hash (kept by save()), for exact look-ups: the payer filter of GET /pix.
+    counterparty_tax_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     counterparty_ispb = models.CharField(max_length=8)
     counterparty_branch = models.CharField(max_length=4, blank=True)
     counterparty_account_number = models.CharField(max_length=20)
@@ -546,6 +549,14 @@ class PixTransfer(FSMModel):
 
     def __str__(self) -> str:
         return f"Pix {self.direction} {self.end_to_end_id or self.pk} ({self.state})"
+
+    def save(self, *args, **kwargs) -> None:
+        digest = tax_id_lookup_hash(self.counterparty_tax_id) if self.counterparty_tax_id else ""
+        if digest != self.counterparty_tax_id_hash:
+            self.counterparty_tax_id_hash = digest
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "counterparty_tax_id_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def receiving_account_id(self) -> int | None:
@@ -851,7 +862,7 @@ class InfractionReport(FSMModel):
         OPEN = "OPEN", _("open")
         ACKNOWLEDGED = "ACKNOWLEDGED", _("under analysis")
         CLOSED = "CLOSED", _("closed")
-        CANCELLED = "CANCELLED", _("cancelled")
+        CANCELLED = "CANCELLED", pgettext_lazy("infraction report state", "cancelled")
 
     class Result(models.TextChoices):
         AGREED = "AGREED", _("agreed: fraud confirmed")

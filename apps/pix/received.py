@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Customer
-from apps.core.documents import normalize_tax_id
+from apps.core.crypto import tax_id_lookup_hash
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.money import cents_to_str
 from apps.pix.api_formats import Page, paginate
@@ -123,21 +123,13 @@ def received_pix_search(*, customer: Customer, search: PixSearch) -> Page:
         queryset = queryset.filter(has_refund if search.refund_present else ~has_refund)
     queryset = queryset.order_by("settled_at", "pk")
     if search.payer_tax_id:
-        # The payer's tax id is encrypted at rest and PixTransfer has no keyed hash of it, so
-        # this filter reads the window's candidates (already narrowed by the filters above)
-        # and compares in Python; only their ids and tax ids are loaded.
-        wanted = normalize_tax_id(search.payer_tax_id)
-        # An internal Pix's payer is the customer owning the row (its counterparty is the
-        # payee): compared on the customer's tax id.
-        rows = queryset.values_list(
-            "pk", "internal", "counterparty_tax_id", "account__customer__tax_id"
-        ).iterator(chunk_size=2000)
-        ids = [
-            pk
-            for pk, internal, counterparty, owner in rows
-            if normalize_tax_id((owner if internal else counterparty) or "") == wanted
-        ]
-        queryset = queryset.filter(pk__in=ids)
+        # The payer: the counterparty of a Pix from another PSP, the customer owning the row
+        # of an internal one (its counterparty is the payee). Both by keyed hash.
+        wanted = tax_id_lookup_hash(search.payer_tax_id)
+        queryset = queryset.filter(
+            Q(internal=False, counterparty_tax_id_hash=wanted)
+            | Q(internal=True, account__customer__tax_id_hash=wanted)
+        )
     return paginate(queryset, page=search.page, per_page=search.per_page)
 
 
