@@ -37,6 +37,10 @@ app.conf.beat_schedule = {
         "task": "apps.core.tasks.purge_idempotency_records_task",
         "schedule": 3600.0,
     },
+    "purge-expired-api-tokens": {
+        "task": "apps.core.tasks.purge_expired_api_tokens_task",
+        "schedule": 3600.0,
+    },
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

@@ -278,13 +278,21 @@ OIDC_STAFF_LOGIN_REDIRECT_URL = "admin:index"
 LOGIN_REDIRECT_URL_FAILURE = "/admin/login/"
 
 # --- API ---
+# Lifetime of an integrator's access token (OAuth 2.0 client credentials, POST /oauth/token).
+API_TOKEN_TTL_SECONDS = env.int("API_TOKEN_TTL_SECONDS", default=3600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Bearer first: its WWW-Authenticate header makes "not authenticated" a 401.
+        # Integrators' client-credentials tokens (ath_...), then staff tokens (Keycloak).
+        "apps.core.api_client_auth.ClientCredentialsAuthentication",
         "apps.core.oidc.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # An integrator's token reaches only views that declare its scope family.
+        "apps.core.api_client_auth.TokenScopePermission",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.PerUserThrottle",
         "apps.core.throttling.PerIPThrottle",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -29,7 +30,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin_masking import mask_tax_ids_in_data, mask_tax_ids_in_text
 from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin, pretty_json
+from apps.core.api_client_auth import known_scopes
+from apps.core.api_clients import api_client_create, api_client_revoke
 from apps.core.models import (
+    ApiClient,
     AuditEvent,
     IdempotencyRecord,
     OutboxMessage,
@@ -484,3 +488,76 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+class ApiClientForm(forms.ModelForm):
+    """Creating a client: who it acts for, a name and its scopes; the id and the secret are
+    generated (the secret is shown once, in the confirmation message)."""
+
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["user", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [
+            (name, f"{name}: {text}") for name, text in known_scopes().items()
+        ]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
+    list_display = ("name", "client_id", "user", "scope", "active", "last_token_at", "created_at")
+    list_filter = ("active",)
+    search_fields = ("name", "client_id", "user__email")
+    readonly_fields = (
+        "client_id",
+        "scope",
+        "active",
+        "last_token_at",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("user",)
+    actions = ["revoke"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiClientForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name", "scopes"]
+        return ["user", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", *self.readonly_fields) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        client, secret = api_client_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scopes"],
+            actor=request.user,
+        )
+        obj.pk = client.pk
+        obj.refresh_from_db()
+        messages.warning(
+            request,
+            _("Client %(client_id)s created. Its secret, shown only now: %(secret)s")
+            % {"client_id": client.client_id, "secret": secret},
+        )
+
+    @admin.action(description=_("Revoke: no new tokens, issued ones stop working"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for client in queryset.filter(active=True):
+            api_client_revoke(client=client, actor=request.user)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)

@@ -64,6 +64,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "core.view_webhookdelivery",
         "core.view_webhookattempt",
         "core.change_webhookdelivery",  # the "Retry now" action on deliveries
+        # Integrators' OAuth clients: issue (the secret is shown once) and revoke.
+        "core.view_apiclient",
+        "core.add_apiclient",
+        "core.change_apiclient",
     ),
     COMPLIANCE_OFFICER: (
         "accounts.view_customer",

@@ -22,6 +22,13 @@ def purge_idempotency_records_task() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def purge_expired_api_tokens_task() -> int:
+    from apps.core.api_clients import purge_expired_tokens
+
+    return purge_expired_tokens()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def deliver_webhook_task(delivery_id: int) -> None:
     """One attempt at a webhook just enqueued (kicked after its transaction commits)."""
     webhooks.webhook_deliver(delivery_id)

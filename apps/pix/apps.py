@@ -12,6 +12,11 @@ class PixConfig(AppConfig):
 
         limits.register_rule("pix", night_rule)
 
+        from apps.core.api_clients import register_scopes
+        from apps.pix.api_v2.scopes import API_PIX_SCOPES
+
+        register_scopes(API_PIX_SCOPES)
+
         # MED: the receiver that ends a block with its hold, and the "pix.med" e-mails.
         # notifications: a received Pix's webhook, live event and e-mail (outbox handlers).
         from apps.pix import med, med_notifications, notifications  # noqa: F401

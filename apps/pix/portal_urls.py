@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import portal_api_views as api_views
 from . import portal_views as views
 
 app_name = "pix"
@@ -21,4 +22,10 @@ urlpatterns = [
     path("history/<int:transfer_id>/", views.detail, name="detail"),
     path("history/<int:transfer_id>/refund/", views.refund, name="refund"),
     path("history/<int:transfer_id>/cancel/", views.cancel, name="cancel"),
+    path("api/", api_views.api_clients, name="api_clients"),
+    path(
+        "api/<int:client_id>/revoke/",
+        api_views.api_client_revoke_view,
+        name="api_client_revoke",
+    ),
 ]

@@ -230,6 +230,7 @@ def _list_parameters() -> list[OpenApiParameter]:
 
 class _ChargeView(_PixV2View):
     kind = PixCharge.Kind.COB
+    oauth_scopes = "cob"
     input_serializer: type[serializers.Serializer] = s.CobSolicitadaSerializer
     revision_serializer: type[serializers.Serializer] = s.CobRevisadaSerializer
     output_serializer: type[serializers.Serializer] = s.CobCompletaSerializer
@@ -379,6 +380,7 @@ class CobDetailApi(_ChargeView):
 
 
 class _CobVView(_ChargeView):
+    oauth_scopes = "cobv"
     kind = PixCharge.Kind.COBV
     input_serializer = s.CobVSolicitadaSerializer
     revision_serializer = s.CobVRevisadaSerializer
@@ -444,6 +446,7 @@ LOCATION_ID_PARAMETER = OpenApiParameter(
 
 class LocApi(_PixV2View):
     invalid_error = PayloadLocationOperacaoInvalida
+    oauth_scopes = "payloadlocation"
 
     @extend_schema(
         tags=[TAG_LOC],
@@ -500,6 +503,7 @@ class LocApi(_PixV2View):
 
 class LocDetailApi(_PixV2View):
     invalid_error = PayloadLocationOperacaoInvalida
+    oauth_scopes = "payloadlocation"
 
     @extend_schema(
         tags=[TAG_LOC],
@@ -516,6 +520,7 @@ class LocDetailApi(_PixV2View):
 
 class LocUnlinkApi(_PixV2View):
     invalid_error = PayloadLocationOperacaoInvalida
+    oauth_scopes = "payloadlocation"
 
     @extend_schema(
         tags=[TAG_LOC],

@@ -98,6 +98,8 @@ def _body(request, error_cls):
 
 
 class PixListApi(APIView):
+    oauth_scopes = "pix"
+
     @extend_schema(
         tags=[PIX_TAG],
         operation_id="pix_v2_pix_list",
@@ -129,6 +131,8 @@ class PixListApi(APIView):
 
 
 class PixDetailApi(APIView):
+    oauth_scopes = "pix"
+
     @extend_schema(
         tags=[PIX_TAG],
         operation_id="pix_v2_pix_retrieve",
@@ -143,6 +147,8 @@ class PixDetailApi(APIView):
 
 
 class PixRefundApi(APIView):
+    oauth_scopes = "pix"
+
     @extend_schema(
         tags=[PIX_TAG],
         operation_id="pix_v2_refund_request",
@@ -191,6 +197,8 @@ class PixRefundApi(APIView):
 
 
 class WebhookApi(APIView):
+    oauth_scopes = "webhook"
+
     @extend_schema(
         tags=[WEBHOOK_TAG],
         operation_id="pix_v2_webhook_configure",
@@ -244,6 +252,8 @@ class WebhookApi(APIView):
 
 
 class WebhookListApi(APIView):
+    oauth_scopes = "webhook"
+
     @extend_schema(
         tags=[WEBHOOK_TAG],
         operation_id="pix_v2_webhook_list",

@@ -1,0 +1,86 @@
+"""DRF's side of the integrators' client credentials (see apps.core.api_clients): the
+bearer authentication, the scope permission and the OpenAPI security scheme. Kept apart
+from the services because DRF's settings import it early (no apps.core.errors here)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from apps.core.crypto import keyed_hash
+from apps.core.models import ApiAccessToken
+
+TOKEN_PREFIX = "ath_"  # noqa: S105 (a prefix marking our tokens, not a secret)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Scopes declared by the apps that serve them (apps.core.api_clients.register_scopes).
+_scopes: dict[str, str] = {}
+
+
+def known_scopes() -> dict[str, str]:
+    return dict(sorted(_scopes.items()))
+
+
+def _hash(kind: str, value: str) -> str:
+    return keyed_hash(f"oauth-{kind}:{value}")
+
+
+class ClientCredentialsAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer ath_...`: a token of ours. Other bearer tokens (Keycloak's)
+    are left to apps.core.oidc."""
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            return None
+        token = parts[1].decode("ascii", errors="replace")
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        issued = (
+            ApiAccessToken.objects.select_related("client__user")
+            .filter(token_hash=_hash("token", token), expires_at__gt=timezone.now())
+            .first()
+        )
+        if issued is None or not issued.client.active or not issued.client.user.is_active:
+            raise exceptions.AuthenticationFailed("The access token is invalid or expired.")
+        return issued.client.user, issued
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenScopePermission(permissions.BasePermission):
+    """A client-credentials token passes only views that name its scope family, with the
+    read or write scope the method needs. Sessions and staff tokens are not concerned."""
+
+    message = "The access token does not grant this operation."
+
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.auth, ApiAccessToken):
+            return True
+        family = getattr(view, "oauth_scopes", None)
+        if not family:
+            return False
+        needed = f"{family}.{'read' if request.method in SAFE_METHODS else 'write'}"
+        return needed in request.auth.scopes
+
+
+class ClientCredentialsScheme(OpenApiAuthenticationExtension):
+    target_class = "apps.core.api_client_auth.ClientCredentialsAuthentication"
+    name = "OAuth2"
+
+    def get_security_requirement(self, auto_schema):
+        """Each operation names the scope it needs, as BACEN's file does; operations that
+        declare none do not list this scheme (its tokens are refused there)."""
+        family = getattr(auto_schema.view, "oauth_scopes", None)
+        if not family:
+            return []
+        access = "read" if auto_schema.method in SAFE_METHODS else "write"
+        return {self.name: [f"{family}.{access}"]}
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": known_scopes()}},
+        }
