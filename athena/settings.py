@@ -288,11 +288,9 @@ REST_FRAMEWORK = {
         "apps.core.oidc.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        # An integrator's token reaches only views that declare its scope family.
-        "apps.core.api_client_auth.TokenScopePermission",
-    ],
+    # An integrator's token reaches only views that declare its scope family: checked by
+    # its authentication class, whatever a view's permission classes.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.PerUserThrottle",
         "apps.core.throttling.PerIPThrottle",

@@ -410,6 +410,7 @@ class Tally:
     statuses: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    client_cores: float = 0.0  # CPU the load generator itself used, in cores
 
 
 def run_clients(
@@ -458,10 +459,12 @@ def run_clients(
         threading.Thread(target=work, args=(client, n), daemon=True)
         for n, client in enumerate(clients)
     ]
+    wall, cpu = time.monotonic(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    tally.client_cores = (time.process_time() - cpu) / (time.monotonic() - wall)
     return tally
 
 
@@ -477,18 +480,20 @@ class Figures:
     p99: float
     errors: int
     count: int
+    client_cores: float
 
 
 def figures_of(tally: Tally, seconds: float) -> Figures:
     count = len(tally.latencies)
     if not count:
-        return Figures(0.0, float("nan"), float("nan"), tally.errors, 0)
+        return Figures(0.0, float("nan"), float("nan"), tally.errors, 0, tally.client_cores)
     return Figures(
         count / seconds,
         statistics.median(tally.latencies) * 1000,
         percentile(tally.latencies, 0.99) * 1000,
         tally.errors,
         count,
+        tally.client_cores,
     )
 
 
@@ -571,6 +576,10 @@ def main() -> None:
         flush=True,
     )
     print(f"  answers: {dict(sorted(tally.statuses.items()))}", flush=True)
+    print(
+        f"  load generator (this process's threads): {tally.client_cores:.2f} of a core",
+        flush=True,
+    )
     for sample in tally.samples:
         print(f"  error sample: {sample}", flush=True)
     if tally.errors:
@@ -598,7 +607,8 @@ def main() -> None:
         print(
             f"reference {label:<26} {reference.rate:8.0f} requests/s  p50 {reference.p50:.2f} "
             f"ms  p99 {reference.p99:.2f} ms  errors {reference.errors} of {reference.count}  "
-            f"(/ledger: {reference.rate / ledger['rate']:.2f})",
+            f"(/ledger: {reference.rate / ledger['rate']:.2f}; load generator "
+            f"{reference.client_cores:.2f} of a core)",
             flush=True,
         )
     ratio = rate / ledger["rate"] if ledger["rate"] else float("nan")

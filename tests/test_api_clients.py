@@ -184,6 +184,11 @@ def test_a_token_is_refused_by_every_endpoint_that_declares_no_scope(receiver):
     assert send.status_code == 403
     assert api.get("/api/v1/me").status_code == 403
     assert api.get("/api/v1/accounts").status_code == 403
+    # Views with permission classes of their own refuse them too (the check is the token's).
+    screening = api.post(
+        "/api/v1/compliance/screenings", {"name": "x"}, content_type="application/json"
+    )
+    assert screening.status_code == 403
 
 
 @pytest.mark.parametrize("how", ["expired", "revoked", "unknown", "inactive user"])

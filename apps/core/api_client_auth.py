@@ -1,12 +1,12 @@
 """DRF's side of the integrators' client credentials (see apps.core.api_clients): the
-bearer authentication, the scope permission and the OpenAPI security scheme. Kept apart
+bearer authentication with its scope check, and the OpenAPI security scheme. Kept apart
 from the services because DRF's settings import it early (no apps.core.errors here)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions
 
 from apps.core.crypto import keyed_hash
 from apps.core.models import ApiAccessToken
@@ -28,7 +28,11 @@ def _hash(kind: str, value: str) -> str:
 
 class ClientCredentialsAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer ath_...`: a token of ours. Other bearer tokens (Keycloak's)
-    are left to apps.core.oidc."""
+    are left to apps.core.oidc.
+
+    The scope is checked here, not by a permission class a view could replace: a view takes
+    these tokens only if it names its scope family (`oauth_scopes = "cob"`), and then only
+    with `cob.read` for GET/HEAD/OPTIONS and `cob.write` otherwise (403 without it)."""
 
     def authenticate(self, request):
         parts = authentication.get_authorization_header(request).split()
@@ -44,26 +48,23 @@ class ClientCredentialsAuthentication(authentication.BaseAuthentication):
         )
         if issued is None or not issued.client.active or not issued.client.user.is_active:
             raise exceptions.AuthenticationFailed("The access token is invalid or expired.")
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        needed = scope_needed(view, request.method)
+        if needed is None:
+            raise exceptions.PermissionDenied("This endpoint does not take API client tokens.")
+        if needed not in issued.scopes:
+            raise exceptions.PermissionDenied(f"The access token does not grant {needed}.")
         return issued.client.user, issued
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
 
 
-class TokenScopePermission(permissions.BasePermission):
-    """A client-credentials token passes only views that name its scope family, with the
-    read or write scope the method needs. Sessions and staff tokens are not concerned."""
-
-    message = "The access token does not grant this operation."
-
-    def has_permission(self, request, view) -> bool:
-        if not isinstance(request.auth, ApiAccessToken):
-            return True
-        family = getattr(view, "oauth_scopes", None)
-        if not family:
-            return False
-        needed = f"{family}.{'read' if request.method in SAFE_METHODS else 'write'}"
-        return needed in request.auth.scopes
+def scope_needed(view, method: str) -> str | None:
+    family = getattr(view, "oauth_scopes", None)
+    if not family:
+        return None
+    return f"{family}.{'read' if method in SAFE_METHODS else 'write'}"
 
 
 class ClientCredentialsScheme(OpenApiAuthenticationExtension):
@@ -73,11 +74,8 @@ class ClientCredentialsScheme(OpenApiAuthenticationExtension):
     def get_security_requirement(self, auto_schema):
         """Each operation names the scope it needs, as BACEN's file does; operations that
         declare none do not list this scheme (its tokens are refused there)."""
-        family = getattr(auto_schema.view, "oauth_scopes", None)
-        if not family:
-            return []
-        access = "read" if auto_schema.method in SAFE_METHODS else "write"
-        return {self.name: [f"{family}.{access}"]}
+        needed = scope_needed(auto_schema.view, auto_schema.method)
+        return {self.name: [needed]} if needed else []
 
     def get_security_definition(self, auto_schema):
         return {

@@ -6,8 +6,8 @@ token limited to the scopes it was granted (`cob.read`, `pix.write`, ...).
   a client can be given only a declared scope.
 - A view accepts such a token only if it declares what it needs (`oauth_scopes = "cob"`:
   `cob.read` for GET/HEAD/OPTIONS, `cob.write` otherwise). Every other view refuses these
-  tokens, so a token for reading charges can never send a Pix (`TokenScopePermission`, in
-  apps.core.api_client_auth with the authentication class, which DRF's settings import).
+  tokens, so a token for reading charges can never send a Pix (checked by the
+  authentication class in apps.core.api_client_auth, which DRF's settings import).
 - Secrets and tokens are random (256 bits) and stored as keyed hashes only.
 
 Staff bearer tokens from Keycloak (apps.core.oidc) and the portal's session are unaffected.
