@@ -541,7 +541,11 @@ def main() -> None:
     print(
         f"SPI simulator latency {options.spi_latency} ms (timeouts 0); DICT simulator buckets "
         f"{BUCKET} tokens; throttles user {UNLIMITED}, ip {UNLIMITED}; "
-        f"DB_POOL_MAX_SIZE {options.pool} per process",
+        + (
+            "one persistent connection per worker"
+            if options.server == "gunicorn"
+            else f"DB_POOL_MAX_SIZE {options.pool} per process"
+        ),
         flush=True,
     )
     print(
