@@ -280,6 +280,11 @@ LOGIN_REDIRECT_URL_FAILURE = "/admin/login/"
 # --- API ---
 # Lifetime of an integrator's access token (OAuth 2.0 client credentials, POST /oauth/token).
 API_TOKEN_TTL_SECONDS = env.int("API_TOKEN_TTL_SECONDS", default=3600)
+# The header in which the gateway passes the integrator's verified client certificate (mutual
+# TLS on the API host, deploy/nginx). Set (docker-compose: X-Client-Cert), a token is issued
+# only over a client certificate and then works only over the same one (RFC 8705). Empty:
+# no mTLS here (development, tests), tokens are bearer tokens.
+API_CLIENT_CERT_HEADER = env("API_CLIENT_CERT_HEADER", default="")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Bearer first: its WWW-Authenticate header makes "not authenticated" a 401.

@@ -265,3 +265,71 @@ def test_staff_create_a_client_in_the_admin_and_see_its_secret_once(admin_client
     )
     client.refresh_from_db()
     assert not client.active
+
+
+# --- Mutual TLS: tokens bound to the client certificate (RFC 8705) ------------------------
+
+
+def certificate(common_name: str) -> str:
+    """A client certificate as nginx passes it ($ssl_client_escaped_cert: URL-encoded PEM)."""
+    from urllib.parse import quote
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return quote(cert.public_bytes(serialization.Encoding.PEM).decode(), safe="")
+
+
+@pytest.fixture
+def mtls(settings):
+    settings.API_CLIENT_CERT_HEADER = "X-Client-Cert"
+
+
+def test_with_mtls_a_token_is_issued_only_over_a_client_certificate(mtls, receiver):
+    client, secret = credentials(receiver, "cob.read")
+    auth = {"HTTP_AUTHORIZATION": basic(client.client_id, secret)}
+    form = {"grant_type": "client_credentials"}
+
+    without = Client().post(TOKEN_URL, form, **auth)
+    garbled = Client().post(TOKEN_URL, form, HTTP_X_CLIENT_CERT="not%20a%20cert", **auth)
+    with_cert = Client().post(TOKEN_URL, form, HTTP_X_CLIENT_CERT=certificate("erp"), **auth)
+
+    assert without.status_code == 401 and without.json()["error"] == "invalid_client"
+    assert garbled.status_code == 401 and garbled.json()["error"] == "invalid_client"
+    assert with_cert.status_code == 200
+    (issued,) = ApiAccessToken.objects.all()
+    assert len(issued.cert_thumbprint) == 43  # base64url SHA-256, no padding (x5t#S256)
+
+
+def test_with_mtls_the_token_works_only_over_its_own_certificate(mtls, receiver):
+    client, secret = credentials(receiver, "cob.read")
+    own, other = certificate("erp"), certificate("someone else")
+    response = Client().post(
+        TOKEN_URL,
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(client.client_id, secret),
+        HTTP_X_CLIENT_CERT=own,
+    )
+    token = response.json()["access_token"]
+
+    def call(**headers):
+        return Client().get(f"{V2}/cob", WINDOW, HTTP_AUTHORIZATION=f"Bearer {token}", **headers)
+
+    assert call(HTTP_X_CLIENT_CERT=own).status_code == 200
+    assert call(HTTP_X_CLIENT_CERT=other).status_code == 401  # a stolen token is useless
+    assert call().status_code == 401

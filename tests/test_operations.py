@@ -385,6 +385,9 @@ def test_compose_app_services_share_one_image_and_the_production_environment(com
     assert "athena.wsgi:application" in services["web"]["command"]
     assert "--config=deploy/gunicorn/gunicorn.conf.py" in services["web"]["command"]
     assert _env(services["web"])["DB_POOL_MAX_SIZE"] == "0"
+    # The API host's mutual TLS: nginx passes the verified certificate, Django binds to it.
+    assert _env(services["web"])["API_CLIENT_CERT_HEADER"] == "X-Client-Cert"
+    assert "${API_HOST:-api.athena.example}" in _env(services["web"])["ALLOWED_HOSTS"]
     assert int(_env(services["web"])["DB_CONN_MAX_AGE"]) > 0
     assert "uvicorn" in services["ws"]["command"]
     assert "athena.asgi:application" in services["ws"]["command"]
@@ -508,6 +511,18 @@ def test_nginx_config_shape():
         assert re.search(rf"proxy_set_header\s+{header}\s", ws), header
     healthz = block("= /healthz")
     assert "limit_req" not in healthz and "limit_conn" not in healthz
+    # Integrators reach API Pix on their own host, with a client certificate required; its
+    # verified PEM is the only X-Client-Cert the application ever gets.
+    api_host = conf[conf.index("server_name api.athena.example;") :]
+    api_host = api_host[: api_host.index("# --- Staff identity provider")]
+    assert "ssl_verify_client on;" in api_host
+    assert "ssl_client_certificate /etc/nginx/certs/integrators-ca.pem;" in api_host
+    assert "location = /oauth/token" in api_host and "location /api/pix/v2/" in api_host
+    assert re.search(r"location / \{\s*return 404;", api_host)
+    assert "proxy_set_header X-Client-Cert     $athena_client_cert;" in conf
+    assert re.search(r"SUCCESS\s+\$ssl_client_escaped_cert;\s+default\s+\"\";", conf)
+    assert 'proxy_set_header X-Client-Cert     "";' in ws
+    assert "ssl_verify_client" not in conf[: conf.index("server_name api.athena.example;")]
     assert "return 404" in block(r"= /metrics")
 
 
@@ -538,6 +553,8 @@ def test_nginx_config_is_accepted_by_nginx(tmp_path):
         capture_output=True,
         timeout=60,
     )
+    # The integrators' CA of the API host: any certificate parses as one for `nginx -t`.
+    (certs / "integrators-ca.pem").write_bytes((certs / "fullchain.pem").read_bytes())
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
     conf = conf.replace("/etc/nginx/certs", str(certs))
     conf = conf.replace("server web:8000", "server 127.0.0.1:8000")

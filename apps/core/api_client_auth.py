@@ -4,6 +4,13 @@ from the services because DRF's settings import it early (no apps.core.errors he
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from urllib.parse import unquote
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -24,6 +31,27 @@ def known_scopes() -> dict[str, str]:
 
 def _hash(kind: str, value: str) -> str:
     return keyed_hash(f"oauth-{kind}:{value}")
+
+
+class CertificateProblem(Exception):
+    pass
+
+
+def client_cert_thumbprint(request) -> str | None:
+    """x5t#S256 (RFC 8705) of the client certificate the gateway verified, None when mTLS is
+    off here. Raises CertificateProblem when it is on and no usable certificate came."""
+    header = settings.API_CLIENT_CERT_HEADER
+    if not header:
+        return None
+    escaped = request.headers.get(header, "")
+    if not escaped:
+        raise CertificateProblem("A client certificate is required (mutual TLS).")
+    try:
+        cert = x509.load_pem_x509_certificate(unquote(escaped).encode())
+    except ValueError as exc:
+        raise CertificateProblem("The client certificate could not be read.") from exc
+    digest = hashlib.sha256(cert.public_bytes(Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class ClientCredentialsAuthentication(authentication.BaseAuthentication):
@@ -48,6 +76,15 @@ class ClientCredentialsAuthentication(authentication.BaseAuthentication):
         )
         if issued is None or not issued.client.active or not issued.client.user.is_active:
             raise exceptions.AuthenticationFailed("The access token is invalid or expired.")
+        if issued.cert_thumbprint:
+            try:
+                presented = client_cert_thumbprint(request)
+            except CertificateProblem as exc:
+                raise exceptions.AuthenticationFailed(str(exc)) from exc
+            if presented != issued.cert_thumbprint:
+                raise exceptions.AuthenticationFailed(
+                    "The access token was issued to another client certificate."
+                )
         view = (getattr(request, "parser_context", None) or {}).get("view")
         needed = scope_needed(view, request.method)
         if needed is None:

@@ -127,9 +127,10 @@ def client_credentials_from(
 
 
 def token_issue(
-    *, client_id: str, secret: str, scope: str | None, now=None
+    *, client_id: str, secret: str, scope: str | None, cert_thumbprint: str = "", now=None
 ) -> tuple[str, ApiAccessToken]:
-    """A bearer token for the client, with the scopes asked for (all of its own if none)."""
+    """A bearer token for the client, with the scopes asked for (all of its own if none),
+    bound to the client certificate it was asked over (mutual TLS), if any."""
     now = now or timezone.now()
     client = ApiClient.objects.filter(client_id=client_id[:40], active=True).first()
     expected = client.secret_hash if client is not None else _hash("secret", "")
@@ -145,6 +146,7 @@ def token_issue(
         client=client,
         token_hash=_hash("token", token),
         scope=" ".join(dict.fromkeys(asked)),
+        cert_thumbprint=cert_thumbprint,
         expires_at=now + timedelta(seconds=settings.API_TOKEN_TTL_SECONDS),
     )
     ApiClient.objects.filter(pk=client.pk).update(last_token_at=now)

@@ -269,6 +269,9 @@ class ApiAccessToken(models.Model):
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=1000)
+    # RFC 8705: the SHA-256 thumbprint (x5t#S256) of the client certificate the token was
+    # issued over; the token then works only over that certificate. Blank without mTLS.
+    cert_thumbprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 

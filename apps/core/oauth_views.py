@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api_client_auth import CertificateProblem, client_cert_thumbprint
 from apps.core.api_clients import OAuthError, client_credentials_from, token_issue
 from apps.core.throttling import PerIPThrottle
 
@@ -84,8 +85,15 @@ class OAuthTokenApi(APIView):
             scope = body.get("scope")
             if scope is not None and not isinstance(scope, str):
                 raise OAuthError("invalid_scope", "scope is a space-separated string.")
+            try:
+                thumbprint = client_cert_thumbprint(request)
+            except CertificateProblem as exc:
+                raise OAuthError("invalid_client", str(exc), 401) from exc
             token, issued = token_issue(
-                client_id=credentials[0], secret=credentials[1], scope=scope
+                client_id=credentials[0],
+                secret=credentials[1],
+                scope=scope,
+                cert_thumbprint=thumbprint or "",
             )
         except OAuthError as error:
             return _error(error, basic=basic)
