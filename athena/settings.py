@@ -441,6 +441,12 @@ PIX_DICT_CLIENT_CERT = env("PIX_DICT_CLIENT_CERT", default="")  # mTLS certifica
 PIX_DICT_CLIENT_KEY = env("PIX_DICT_CLIENT_KEY", default="")  # its private key (PEM)
 PIX_DICT_CA_BUNDLE = env("PIX_DICT_CA_BUNDLE", default="")  # RSFN CA chain
 PIX_DICT_TIMEOUT = env.float("PIX_DICT_TIMEOUT", default=5.0)
+# XML-DSig (apps.pix.adapters.xmldsig): our signing key and ICP-Brasil certificate (PEM
+# files) for the requests that change the DICT, and the DICT's certificate its answers are
+# checked against. Required by the http client outside development and tests.
+PIX_DICT_SIGNING_KEY = env("PIX_DICT_SIGNING_KEY", default="")
+PIX_DICT_SIGNING_CERT = env("PIX_DICT_SIGNING_CERT", default="")
+PIX_DICT_VERIFY_CERT = env("PIX_DICT_VERIFY_CERT", default="")
 PIX_PARTICIPANT_NAME = env("PIX_PARTICIPANT_NAME", default="Athena Pay")
 # Keys per account (Regulamento Pix, Resolução BCB nº 1/2020): 5 for a natural person's
 # account, 20 for a company's.

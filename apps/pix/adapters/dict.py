@@ -79,6 +79,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -86,6 +87,7 @@ from apps.core.crypto import keyed_hash
 from apps.core.documents import mask_tax_id, normalize_tax_id
 from apps.core.errors import DomainError
 from apps.pix import participants
+from apps.pix.adapters.xmldsig import SignatureError, read_pem, sign_document, verify_document
 from apps.pix.keys import KeyType, infer_key_type, mask_key, new_evp, normalize_key
 
 logger = logging.getLogger(__name__)
@@ -1973,6 +1975,16 @@ class DictHttpClient(DictClient):
         self.participant = participant or settings.ATHENA_ISPB
         self.base_url = (base_url or settings.PIX_DICT_URL).rstrip("/") + "/"
         self.transport = transport or self._requests_transport
+        signing = (
+            settings.PIX_DICT_SIGNING_KEY,
+            settings.PIX_DICT_SIGNING_CERT,
+            settings.PIX_DICT_VERIFY_CERT,
+        )
+        if not all(signing) and not (settings.DEBUG or settings.TESTING):
+            raise ImproperlyConfigured(
+                "The DICT http client signs its requests and checks the DICT's signatures: "
+                "set PIX_DICT_SIGNING_KEY, PIX_DICT_SIGNING_CERT and PIX_DICT_VERIFY_CERT."
+            )
 
     def _requests_transport(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
@@ -2007,9 +2019,22 @@ class DictHttpClient(DictClient):
         if body is not None:
             all_headers["Content-Type"] = "application/xml"
         all_headers.update(headers or {})
+        if body is not None and settings.PIX_DICT_SIGNING_KEY:
+            body = sign_document(
+                body,
+                key_pem=read_pem(settings.PIX_DICT_SIGNING_KEY),
+                cert_pem=read_pem(settings.PIX_DICT_SIGNING_CERT),
+            )
         status_code, payload = self.transport(method, path, body, all_headers)
         if status_code >= 400:
             raise parse_problem(status_code, payload)
+        if settings.PIX_DICT_VERIFY_CERT:
+            parse_xml(payload)  # refuses a DTD before anything else reads the document
+            try:
+                payload = verify_document(payload, cert_pem=read_pem(settings.PIX_DICT_VERIFY_CERT))
+            except SignatureError as exc:
+                logger.error("DICT answer refused: %s", exc)
+                raise DictUnavailable("The DICT's answer is not signed by the DICT.") from exc
         return parse_xml(payload)
 
     def create_entry(
