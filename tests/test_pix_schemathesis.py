@@ -1,8 +1,9 @@
 """schemathesis, driven by the project's own OpenAPI schema, against every Pix endpoint.
 
-Each operation under /api/v1/pix/ and /api/pix/v2/ gets generated requests (valid and
-invalid, per the schema) from an authenticated customer who holds money and an active key,
-and from a compliance officer (the MED queue); no answer may be a 5xx. The run is
+Each operation under /api/v1/pix/ and /api/pix/v2/ (and /oauth/token, whose tokens they
+take) gets generated requests (valid and invalid, per the schema) from an authenticated
+customer who holds money and an active key, and from a compliance officer (the MED queue);
+no answer may be a 5xx. The run is
 derandomized so CI is reproducible.
 
 schemathesis' own pytest plugin does not run under pytest 9 (it reaches for pytest
@@ -31,7 +32,7 @@ from tests.factories.ledger import funded_account
 from tests.factories.users import UserFactory
 from tests.test_pix_keys_support import person
 
-PIX_PATH = re.compile(r"^/api/(v1/pix|pix/v2)/")
+PIX_PATH = re.compile(r"^/(api/(v1/pix|pix/v2)/|oauth/token$)")
 
 
 def _pix_schema():

@@ -22,14 +22,14 @@ TOKEN_PREFIX = "ath_"  # noqa: S105 (a prefix marking our tokens, not a secret)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Scopes declared by the apps that serve them (apps.core.api_clients.register_scopes).
-_scopes: dict[str, str] = {}
+declared_scopes: dict[str, str] = {}
 
 
 def known_scopes() -> dict[str, str]:
-    return dict(sorted(_scopes.items()))
+    return dict(sorted(declared_scopes.items()))
 
 
-def _hash(kind: str, value: str) -> str:
+def credential_hash(kind: str, value: str) -> str:
     return keyed_hash(f"oauth-{kind}:{value}")
 
 
@@ -71,7 +71,7 @@ class ClientCredentialsAuthentication(authentication.BaseAuthentication):
             return None
         issued = (
             ApiAccessToken.objects.select_related("client__user")
-            .filter(token_hash=_hash("token", token), expires_at__gt=timezone.now())
+            .filter(token_hash=credential_hash("token", token), expires_at__gt=timezone.now())
             .first()
         )
         if issued is None or not issued.client.active or not issued.client.user.is_active:

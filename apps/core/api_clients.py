@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.api_client_auth import TOKEN_PREFIX, _hash, _scopes
+from apps.core.api_client_auth import TOKEN_PREFIX, credential_hash, declared_scopes
 from apps.core.audit import record_event
 from apps.core.errors import ValidationFailed
 from apps.core.models import ApiAccessToken, ApiClient, User
@@ -36,12 +36,12 @@ CLIENT_ID_PREFIX = "athena-"
 
 def register_scopes(scopes: dict[str, str]) -> None:
     """Declare scopes an app serves (name -> description)."""
-    _scopes.update(scopes)
+    declared_scopes.update(scopes)
 
 
 def _checked_scopes(scope: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(scope))
-    unknown = [name for name in wanted if name not in _scopes]
+    unknown = [name for name in wanted if name not in declared_scopes]
     if unknown:
         raise ValidationFailed(f"Unknown scope: {', '.join(unknown)}.", field="scope")
     if not wanted:
@@ -65,7 +65,7 @@ def api_client_create(
         user=user,
         name=name[:100],
         client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
-        secret_hash=_hash("secret", secret),
+        secret_hash=credential_hash("secret", secret),
         scope=" ".join(_checked_scopes(scope)),
     )
     record_event(
@@ -133,8 +133,8 @@ def token_issue(
     bound to the client certificate it was asked over (mutual TLS), if any."""
     now = now or timezone.now()
     client = ApiClient.objects.filter(client_id=client_id[:40], active=True).first()
-    expected = client.secret_hash if client is not None else _hash("secret", "")
-    if not secrets.compare_digest(expected, _hash("secret", secret)) or client is None:
+    expected = client.secret_hash if client is not None else credential_hash("secret", "")
+    if not secrets.compare_digest(expected, credential_hash("secret", secret)) or client is None:
         raise OAuthError("invalid_client", "Unknown client or wrong secret.", status=401)
     granted = client.scope.split()
     asked = (scope or "").split() or granted
@@ -144,7 +144,7 @@ def token_issue(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     issued = ApiAccessToken.objects.create(
         client=client,
-        token_hash=_hash("token", token),
+        token_hash=credential_hash("token", token),
         scope=" ".join(dict.fromkeys(asked)),
         cert_thumbprint=cert_thumbprint,
         expires_at=now + timedelta(seconds=settings.API_TOKEN_TTL_SECONDS),
