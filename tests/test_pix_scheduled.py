@@ -452,3 +452,29 @@ def test_schedule_window_property(now, offset):
         assert not allowed and error.field == "scheduled_for"
     else:
         assert allowed
+
+
+@pytest.mark.django_db
+def test_every_look_up_names_the_end_to_end_id_of_its_payment(monkeypatch, run):
+    """DICT's getEntry requires PI-EndToEndId: the id the Pix will carry, made before the
+    look-up (a send now, and a scheduled one on its day)."""
+    named: list[str] = []
+    real = DictSimulator.get_entry
+
+    def spy(self, **kwargs):
+        named.append(kwargs.get("end_to_end_id", ""))
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(DictSimulator, "get_entry", spy)
+    account = maria(100_000)
+    key = key_elsewhere()
+
+    sent = pix_send(account=account, key=key, amount_cents=1_000)
+    scheduled = schedule(account, key, 2_000)
+    run(morning(tomorrow()))
+    scheduled.refresh_from_db()
+
+    assert named[0] == sent.end_to_end_id
+    assert named[1].startswith("E13140088") and len(named[1]) == 32  # scheduling's look-up
+    assert named[2] == scheduled.end_to_end_id != named[1]  # the day's, with the real id
+    assert scheduled.state == PixTransfer.State.SETTLED

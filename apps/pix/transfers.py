@@ -212,8 +212,13 @@ def _requester(account: Account):
     return requester_of(account.customer)
 
 
-def _payee_by_key(account: Account, key: str) -> tuple[Party, str]:
-    entry = dict_client().get_entry(key=key, requester=_requester(account))
+def _payee_by_key(account: Account, key: str, end_to_end_id: str) -> tuple[Party, str]:
+    """The DICT look-up; `end_to_end_id` is the id the payment will carry (PI-EndToEndId,
+    required by the DICT: it ties the payment order to the look-up for the anti-scan
+    buckets)."""
+    entry = dict_client().get_entry(
+        key=key, requester=_requester(account), end_to_end_id=end_to_end_id
+    )
     party = Party(
         tax_id=normalize_tax_id(entry.owner.tax_id),
         ispb=entry.account.participant,
@@ -310,7 +315,9 @@ def _payload_amount(payload: dict) -> tuple[int | None, bool]:
     return (cents or None), (editable or not cents)
 
 
-def _payee_from_brcode(account: Account, text: str, now: datetime) -> tuple[_Payee, bool]:
+def _payee_from_brcode(
+    account: Account, text: str, now: datetime, end_to_end_id: str
+) -> tuple[_Payee, bool]:
     """The payee of a BR Code, and whether the code is dynamic."""
     if not isinstance(text, str):
         raise ValidationFailed(_("The BR Code must be text."), field="brcode")
@@ -319,7 +326,7 @@ def _payee_from_brcode(account: Account, text: str, now: datetime) -> tuple[_Pay
     except BRCodeError as error:
         raise _brcode_problem(error) from None
     if code.type == "static":
-        party, name = _payee_by_key(account, _canonical_key(code.key))
+        party, name = _payee_by_key(account, _canonical_key(code.key), end_to_end_id)
         # The SPI's TxId is [a-zA-Z0-9]{1,35}; a static code's reference label may hold
         # more ("RP12345678-2019" in BACEN's manual): such a Pix goes without TxId.
         tx_id = code.txid if code.txid and _SPI_TX_ID.match(code.txid) else None
@@ -347,7 +354,7 @@ def _payee_from_brcode(account: Account, text: str, now: datetime) -> tuple[_Pay
     if not isinstance(key, str) or not isinstance(txid, str) or not _SPI_TX_ID.match(txid):
         raise PixChargeNotPayable(_("The charge behind this code is incomplete."), field="brcode")
     amount, editable = _payload_amount(payload)
-    party, name = _payee_by_key(account, _canonical_key(key))
+    party, name = _payee_by_key(account, _canonical_key(key), end_to_end_id)
     description = payload.get("solicitacaoPagador")
     return (
         _Payee(
@@ -369,6 +376,7 @@ def _resolve(
     key: str | None,
     creditor: Party | None,
     brcode: str | None,
+    end_to_end_id: str,
     now: datetime | None = None,
 ) -> tuple[_Payee, bool]:
     given = [value is not None for value in (key, creditor, brcode)]
@@ -379,11 +387,11 @@ def _resolve(
     if key is not None:
         if not isinstance(key, str) or not key.strip():
             raise ValidationFailed(_("The Pix key is required."), field="key")
-        party, name = _payee_by_key(account, key)
+        party, name = _payee_by_key(account, key, end_to_end_id)
         return _Payee(creditor=party, name=name, initiation=Initiation.DICT), False
     if creditor is not None:
         return _payee_from_creditor(creditor), False
-    return _payee_from_brcode(account, brcode, now or timezone.now())
+    return _payee_from_brcode(account, brcode, now or timezone.now(), end_to_end_id)
 
 
 def _amount_for(payee: _Payee, amount_cents: int | None) -> int:
@@ -469,7 +477,13 @@ def payee_preview(
     A key (or a code's key) is looked up in the DICT, which spends the payer's anti-scan
     tokens as any look-up does. A typed amount is checked against a fixed code amount."""
     _check_sender(account)
-    payee, _dynamic = _resolve(account, key=key, creditor=creditor, brcode=brcode)
+    payee, _dynamic = _resolve(
+        account,
+        key=key,
+        creditor=creditor,
+        brcode=brcode,
+        end_to_end_id=e2e.new_end_to_end_id(settings.ATHENA_ISPB),  # the payment's, if made
+    )
     if amount_cents is not None:
         _amount_for(payee, _check_amount(amount_cents))
     _screen_payee(payee, record=True)
@@ -694,7 +708,16 @@ def pix_send(
     clock = now or timezone.now()
     if scheduled_for is not None:
         _check_schedule_date(scheduled_for, clock)
-    payee, dynamic = _resolve(account, key=key, creditor=creditor, brcode=brcode, now=clock)
+    # The id is made before the look-up, which must name it (PI-EndToEndId).
+    end_to_end_id = e2e.new_end_to_end_id(settings.ATHENA_ISPB)
+    payee, dynamic = _resolve(
+        account,
+        key=key,
+        creditor=creditor,
+        brcode=brcode,
+        end_to_end_id=end_to_end_id,
+        now=clock,
+    )
     amount = _amount_for(payee, amount_cents)
     _screen_payee(payee, record=False)
     description = (description or payee.code_description or "")[:140]
@@ -719,7 +742,7 @@ def pix_send(
         payee_account = _internal_payee(payee.creditor, account) if fields["internal"] else None
         transfer = PixTransfer.objects.create(
             direction=PixTransfer.Direction.OUT,
-            end_to_end_id=e2e.new_end_to_end_id(settings.ATHENA_ISPB),
+            end_to_end_id=end_to_end_id,
             account=account,
             amount=amount,
             description=description,
@@ -842,10 +865,11 @@ def pix_submit(transfer_id: int) -> PixTransfer:
 
 def _payee_on_the_day(transfer: PixTransfer) -> None:
     """Look the key up again: the payee must still be the same person (a key may have
-    moved to another account of theirs, never to someone else)."""
+    moved to another account of theirs, never to someone else). The transfer's
+    endToEndId is given first: the look-up names it."""
     if transfer.initiation == Initiation.MANU or not transfer.counterparty_key:
         return
-    party, name = _payee_by_key(transfer.account, transfer.counterparty_key)
+    party, name = _payee_by_key(transfer.account, transfer.counterparty_key, transfer.end_to_end_id)
     if normalize_tax_id(party.tax_id) != normalize_tax_id(transfer.counterparty_tax_id):
         raise PixPayeeChanged(_("The Pix key no longer belongs to the scheduled payee."))
     fields = _counterparty_fields(
@@ -884,6 +908,7 @@ def _run_one(transfer: PixTransfer, *, today: date, now: datetime) -> PixTransfe
         )
     try:
         with transaction.atomic():  # a savepoint: a refusal undoes the half-done send
+            transfer.end_to_end_id = e2e.new_end_to_end_id(settings.ATHENA_ISPB)
             _payee_on_the_day(transfer)
             limits.check(
                 account=transfer.account, product="pix", amount_cents=transfer.amount, now=now
@@ -893,7 +918,6 @@ def _run_one(transfer: PixTransfer, *, today: date, now: datetime) -> PixTransfe
                 if transfer.internal
                 else None
             )
-            transfer.end_to_end_id = e2e.new_end_to_end_id(settings.ATHENA_ISPB)
             _move_money(
                 transfer,
                 customer=transfer.account.customer,
