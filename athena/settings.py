@@ -263,7 +263,8 @@ OIDC_OP_LOGOUT_ENDPOINT = env(
 )
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_VERIFY_KID = env.bool("OIDC_VERIFY_KID", default=True)
-OIDC_STORE_ID_TOKEN = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the RP-initiated logout
+OIDC_OP_LOGOUT_URL_METHOD = "apps.core.oidc.provider_logout"
 OIDC_CREATE_USER = True
 # Claim holding Keycloak realm roles, as a dotted path into the ID token / userinfo.
 OIDC_ROLES_CLAIM = env("OIDC_ROLES_CLAIM", default="realm_access.roles")

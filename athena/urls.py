@@ -6,12 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
 from apps.core.oauth_views import OAuthTokenApi
+from apps.core.oidc import StaffLogoutView
 from apps.pix.api_v2 import charges_views as pix_charges_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),
+    # Before the admin's own: signing out of a Keycloak session signs out of Keycloak too.
+    path("admin/logout/", StaffLogoutView.as_view(), name="staff-logout"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),

@@ -229,3 +229,47 @@ def test_id_token_is_not_accepted_as_a_bearer_token(live_server, provider):
     put_user(provider, "api-idtoken", realm_roles=["admin"])
     tokens = provider_access_token(provider, live_server, "api-idtoken")
     assert me(live_server, token=tokens["id_token"]).status_code == 401
+
+
+def test_signing_out_of_the_admin_ends_the_keycloak_session_too(live_server, provider, settings):
+    """RP-initiated logout: the admin's "Log out" goes on to the provider's end-session
+    endpoint with the id token as hint, and comes back to the admin's login page."""
+    import re
+    from urllib.parse import urljoin
+
+    settings.OIDC_OP_LOGOUT_ENDPOINT = f"{provider}/oauth2/end_session"
+    put_user(provider, "operator-logout", realm_roles=["operator"])
+    session, _last = sign_in(live_server, "operator-logout")
+    admin_page = session.get(f"{live_server.url}/admin/", timeout=10).text
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', admin_page).group(1)
+
+    out = session.post(
+        f"{live_server.url}/admin/logout/",
+        data={"csrfmiddlewaretoken": csrf},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert out.status_code == 302
+    target = urlparse(out.headers["Location"])
+    assert urljoin(f"{target.scheme}://{target.netloc}", target.path) == (
+        f"{provider}/oauth2/end_session"
+    )
+    query = parse_qs(target.query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["post_logout_redirect_uri"] == [f"{live_server.url}/admin/login/"]
+    assert query["id_token_hint"][0].count(".") == 2  # the id token (a JWT) as hint
+    assert me(live_server, session).status_code in (401, 403)  # the Django session is over
+
+
+def test_a_password_session_signs_out_as_the_admin_does(client):
+    staff = User.objects.create_user(
+        username="ops", email="ops@athena.example", password="x-Ops#2026", is_staff=True
+    )
+    client.force_login(staff)
+
+    out = client.post("/admin/logout/")
+
+    assert out.status_code in (200, 302)  # as before: the admin's LogoutView
+    assert client.get("/api/v1/me").status_code in (401, 403)
+    assert client.get("/admin/logout/").status_code == 405

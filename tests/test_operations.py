@@ -477,6 +477,13 @@ def test_keycloak_realm_export(compose):
     assert config["userinfo.token.claim"] == "true"
     # Keycloak resolves the placeholder from its own environment.
     assert _env(compose["services"]["keycloak"])["OIDC_RP_CLIENT_SECRET"]
+    # Signing out of the admin comes back to its login page (apps.core.oidc.provider_logout).
+    allowed = client["attributes"]["post.logout.redirect.uris"].split("##")
+    assert "https://pay.athena.example/admin/login/" in allowed
+    # A second factor for every staff account: TOTP set up at the first sign-in.
+    actions = {action["alias"]: action for action in realm["requiredActions"]}
+    assert actions["CONFIGURE_TOTP"]["enabled"] and actions["CONFIGURE_TOTP"]["defaultAction"]
+    assert realm["otpPolicyType"] == "totp"
 
 
 def test_nginx_config_shape():

@@ -21,11 +21,12 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import requests
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
@@ -34,7 +35,7 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCLogoutView
 from rest_framework import authentication, exceptions, status
 
 from apps.core import roles
@@ -455,3 +456,36 @@ class StaffOIDCCallbackView(OIDCAuthenticationCallbackView):
             ),
         )
         return super().login_failure()
+
+
+def provider_logout(request) -> str:
+    """Where a staff member goes on signing out (OIDC_OP_LOGOUT_URL_METHOD): Keycloak's
+    end-session endpoint (RP-initiated logout), which ends the SSO session too and comes
+    back to the admin's login page. Without it the next "Sign in with Keycloak" would let
+    anyone at that browser straight back in. Staff signed in with a password just go to
+    the login page."""
+    login_page = request.build_absolute_uri(resolve_url("admin:login"))
+    id_token = request.session.get("oidc_id_token")
+    if not id_token or not settings.OIDC_OP_LOGOUT_ENDPOINT:
+        return login_page
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": login_page,
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+        }
+    )
+    return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{query}"
+
+
+class StaffLogoutView(OIDCLogoutView):
+    """The admin's "Log out" (POST /admin/logout/): a Keycloak session is ended at Keycloak
+    as well; a password session is ended as the admin does."""
+
+    def post(self, request):
+        if not request.session.get("oidc_id_token"):
+            return admin.site.logout(request)
+        return super().post(request)
+
+    def get(self, request):
+        return admin.site.logout(request)  # the admin's own answer to a GET (405)
