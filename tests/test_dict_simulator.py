@@ -282,16 +282,22 @@ def test_phone_and_email_lookups_use_their_own_bucket():
         client.get_entry(key=str(uuid.uuid4()), requester=who, now=T0)
 
 
-def test_a_payment_sent_gives_a_token_back():
+def test_a_payment_order_gives_back_the_token_of_the_look_up_that_named_it():
+    """ "Ordem de pagamento enviada: adiciona 1", matched by PI-EndToEndId: once per look-up,
+    and nothing for an order no look-up named."""
     entry = register_elsewhere(key_type="EVP", key=None, owner=other_owner())
     who = requester()
     client = dict_client()
-    client.get_entry(key=entry.key, requester=who, now=T0)
-    client.get_entry(key=entry.key, requester=who, now=T0)
-    client.payment_sent(key=entry.key, requester=who, now=T0)
+    client.get_entry(key=entry.key, requester=who, end_to_end_id="E" + "1" * 31, now=T0)
+    client.get_entry(key=entry.key, requester=who, end_to_end_id="E" + "2" * 31, now=T0)
+    assert level(who) == 98
+
+    client.payment_sent(end_to_end_id="E" + "1" * 31, now=T0)
     assert level(who) == 99
-    client.payment_sent(key=entry.key, requester=who, now=T0)
-    client.payment_sent(key=entry.key, requester=who, now=T0)
+    client.payment_sent(end_to_end_id="E" + "1" * 31, now=T0)  # the same order again
+    client.payment_sent(end_to_end_id="E" + "9" * 31, now=T0)  # no look-up named it
+    assert level(who) == 99
+    client.payment_sent(end_to_end_id="E" + "2" * 31, now=T0)
     assert level(who) == 100
 
 

@@ -414,6 +414,25 @@ class DictTokenBucket(models.Model):
         return f"{self.policy} {self.payer_category} {self.payer_hash[:8]}"
 
 
+class DictLookup(models.Model):
+    """A found look-up of the (simulated) DICT that named the endToEndId of a payment to
+    come (PI-EndToEndId): the payment order gives its payer the token back, once."""
+
+    end_to_end_id = models.CharField(max_length=32, unique=True)
+    participant = models.CharField(max_length=8)
+    payer_hash = models.CharField(max_length=64)
+    policy = models.CharField(max_length=40)
+    created_at = models.DateTimeField(db_index=True)
+    credited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("DICT look-up (simulator)")
+        verbose_name_plural = _("DICT look-ups (simulator)")
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} ({self.policy})"
+
+
 # --- The SPI simulator's table ------------------------------------------------------------
 
 

@@ -576,10 +576,9 @@ class DictClient(ABC):
     ) -> ClaimPage: ...
 
     @abstractmethod
-    def payment_sent(
-        self, *, key: str, requester: DictRequester, now: datetime | None = None
-    ) -> None:
-        """A payment order was sent after a look-up: the DICT gives the token back."""
+    def payment_sent(self, *, end_to_end_id: str, now: datetime | None = None) -> None:
+        """A payment order was sent after the look-up that named its endToEndId: the DICT
+        gives the token back."""
 
     # Infraction reports (MED). The reporter creates and may cancel; the other party of the
     # transaction acknowledges and closes (with AGREED or DISAGREED).
@@ -820,7 +819,32 @@ class DictSimulator(DictClient):
             )
         if entry is None:
             raise EntryNotFound("No Pix key like this is registered.")
+        if end_to_end_id:
+            self._remember_lookup(end_to_end_id, requester, policy_for(key_type), now)
         return self._entry_record(entry)
+
+    def _remember_lookup(
+        self, end_to_end_id: str, requester: DictRequester, policy: str, now: datetime
+    ) -> None:
+        """The look-up a payment order may later name (see payment_sent)."""
+        from apps.pix.models import DictLookup
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {DictLookup._meta.db_table}
+                    (end_to_end_id, participant, payer_hash, policy, created_at)
+                VALUES (%s, %s, %s, %s, %s)
+                ON CONFLICT (end_to_end_id) DO NOTHING
+                """,
+                [
+                    end_to_end_id[:32],
+                    requester.participant,
+                    payer_hash(requester.payer_id),
+                    policy,
+                    now,
+                ],
+            )
 
     def check_keys(self, *, keys: Iterable[str]) -> dict[str, bool]:
         from apps.pix.models import DictEntry
@@ -829,16 +853,24 @@ class DictSimulator(DictClient):
         found = set(DictEntry.objects.filter(key__in=wanted).values_list("key", flat=True))
         return {key: key in found for key in wanted}
 
-    def payment_sent(
-        self, *, key: str, requester: DictRequester, now: datetime | None = None
-    ) -> None:
-        try:
-            key_type = infer_key_type(key)
-        except DomainError:
-            return
-        self._spend(
-            requester, policy_for(key_type), -settings.PIX_DICT_PAYMENT_SENT_CREDIT, _now(now)
-        )
+    def payment_sent(self, *, end_to_end_id: str, now: datetime | None = None) -> None:
+        """A payment order reached the SPI: the look-up that named its endToEndId
+        (PI-EndToEndId) gives its payer a token back, once."""
+        from apps.pix.models import DictLookup
+
+        now = _now(now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {DictLookup._meta.db_table} SET credited_at = %s
+                 WHERE end_to_end_id = %s AND credited_at IS NULL
+                RETURNING participant, payer_hash, policy
+                """,
+                [now, end_to_end_id],
+            )
+            found = cursor.fetchone()
+        if found is not None:
+            self._take(*found, -settings.PIX_DICT_PAYMENT_SENT_CREDIT, now)
 
     # --- the anti-scan buckets ----------------------------------------------------------------
 
@@ -860,6 +892,25 @@ class DictSimulator(DictClient):
         )
 
     def _spend(self, requester: DictRequester, policy: str, cost: int, now: datetime) -> bool:
+        """Refill since the last spend, then take `cost` tokens (see `_take`), creating the
+        payer's bucket, full, on its first look-up."""
+        from apps.pix.models import DictTokenBucket
+
+        row = self._bucket_row(requester, policy, now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {DictTokenBucket._meta.db_table}
+                    (participant, payer_hash, payer_category, policy, capacity,
+                     refill_per_minute, tokens, updated_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (participant, payer_hash, policy) DO NOTHING
+                """,
+                row,
+            )
+        return self._take(row[0], row[1], policy, cost, now)
+
+    def _take(self, participant: str, payer: str, policy: str, cost: int, now: datetime) -> bool:
         """Refill since the last spend, then take `cost` tokens, in one UPDATE.
 
         A look-up is served while the bucket holds at least one token; it then costs 1
@@ -870,8 +921,6 @@ class DictSimulator(DictClient):
         """
         from apps.pix.models import DictTokenBucket
 
-        table = DictTokenBucket._meta.db_table
-        row = self._bucket_row(requester, policy, now)
         refill = (
             "LEAST(capacity::double precision, tokens + GREATEST(0, EXTRACT(EPOCH FROM "
             "(%(now)s - updated_at))) / 60.0 * refill_per_minute)"
@@ -879,16 +928,7 @@ class DictSimulator(DictClient):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {table} (participant, payer_hash, payer_category, policy, capacity,
-                                     refill_per_minute, tokens, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (participant, payer_hash, policy) DO NOTHING
-                """,
-                row,
-            )
-            cursor.execute(
-                f"""
-                UPDATE {table}
+                UPDATE {DictTokenBucket._meta.db_table}
                    SET tokens = LEAST(capacity::double precision,
                                       GREATEST(0, {refill} - %(cost)s)),
                        updated_at = GREATEST(updated_at, %(now)s)
@@ -900,8 +940,8 @@ class DictSimulator(DictClient):
                 {
                     "now": now,
                     "cost": cost,
-                    "participant": row[0],
-                    "payer": row[1],
+                    "participant": participant,
+                    "payer": payer,
                     "policy": policy,
                 },
             )
@@ -2076,7 +2116,7 @@ class DictHttpClient(DictClient):
             (node.text or "").strip(): node.get("hasEntry") == "true" for node in root.iter("Key")
         }
 
-    def payment_sent(self, *, key, requester, now=None) -> None:
+    def payment_sent(self, *, end_to_end_id, now=None) -> None:
         # The DICT credits the token itself when it sees the payment order (PI-EndToEndId
         # sent with the look-up): nothing to send.
         return None

@@ -236,28 +236,14 @@ def lenient_id(xml: object, tag: str, kind: str) -> str | None:
     return value if e2e.is_valid_end_to_end_id(value, kind=kind) else None
 
 
-# Payments to a key the payer's PSP looked up in the DICT (a key typed, a static QR code's).
-_LOOKED_UP = (LocalInstrument.DICT, LocalInstrument.QRES)
-
-
 def _payment_order_seen_by_dict(ct: CreditTransfer) -> None:
     """BACEN's side of a payment order: the DICT gives the payer back the anti-scan token
-    of the look-up that preceded it ("ordem de pagamento enviada: adiciona 1"). The real
-    DICT matches the order to the look-up by PI-EndToEndId; the simulated one is told here,
-    once per order the SPI records (the real DICT's client ignores it)."""
+    of the look-up that named this endToEndId ("ordem de pagamento enviada: adiciona 1").
+    The simulated DICT is told here, once per order the SPI records (the real DICT sees
+    the order itself; its client ignores this)."""
     from apps.pix.adapters import dict_client
-    from apps.pix.adapters.dict import DictRequester
 
-    key = ct.creditor.pix_key
-    if not key or ct.initiation not in _LOOKED_UP:
-        return
-    payer = ct.debtor.tax_id
-    dict_client(ct.debtor.ispb).payment_sent(
-        key=key,
-        requester=DictRequester(
-            payer_id=payer, category="PJ" if len(payer) == 14 else "PF", participant=ct.debtor.ispb
-        ),
-    )
+    dict_client(ct.debtor.ispb).payment_sent(end_to_end_id=ct.end_to_end_id)
 
 
 class SpiSimulator(SpiClient):
