@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -13,6 +14,7 @@ from django.utils import timezone
 from apps.core.api_clients import api_client_create, api_client_revoke, purge_expired_tokens
 from apps.core.errors import ValidationFailed
 from apps.core.models import ApiAccessToken, ApiClient, AuditEvent
+from tests.factories.certificates import self_signed
 from tests.pix_charges_support import V2, Receiver, cob_body, txid
 
 pytestmark = pytest.mark.django_db
@@ -272,27 +274,7 @@ def test_staff_create_a_client_in_the_admin_and_see_its_secret_once(admin_client
 
 def certificate(common_name: str) -> str:
     """A client certificate as nginx passes it ($ssl_client_escaped_cert: URL-encoded PEM)."""
-    from urllib.parse import quote
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = timezone.now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return quote(cert.public_bytes(serialization.Encoding.PEM).decode(), safe="")
+    return quote(self_signed(common_name, rsa_key=False)[1].decode(), safe="")
 
 
 @pytest.fixture

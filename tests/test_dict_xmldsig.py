@@ -3,46 +3,21 @@ it sends and accepts only answers signed by the DICT's certificate."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from django.core.exceptions import ImproperlyConfigured
 from lxml import etree
 
 from apps.pix.adapters import dict as dict_api
 from apps.pix.adapters.dict import DictHttpClient, DictRequester, build_delete_entry
 from apps.pix.adapters.xmldsig import SignatureError, sign_document, verify_document
+from tests.factories.certificates import self_signed
 from tests.test_dict_simulator_http import ACCOUNT, EXAMPLES, OWNER, REQUEST_ID, FakeDict
 
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 
 
 def key_pair(common_name: str) -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return (
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
-        cert.public_bytes(serialization.Encoding.PEM),
-    )
+    return self_signed(common_name)
 
 
 @pytest.fixture(scope="module")
