@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -121,6 +122,8 @@ TEMPLATES = [
 # --- Database: PostgreSQL only. No DATABASE_URL means the embedded server. ---
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    # django-environ keeps a percent-encoded socket directory as it is; libpq wants the path.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     from athena.embedded_pg import embedded_database_settings
 

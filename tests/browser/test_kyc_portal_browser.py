@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from apps.accounts.models import Customer
 from tests.browser.test_portal_transfer_browser import customer_with_account, sign_in
-from tests.kyc_support import document_photo, selfie_same_person
+from tests.support.kyc import document_photo, selfie_same_person
 
 pytestmark = [
     pytest.mark.browser,

@@ -8,7 +8,7 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_portal_transfer_browser import asgi_server  # noqa: F401  (fixture)
-from tests.monitoring_support import funded_account, officer, only_rules, transfer
+from tests.support.monitoring import funded_account, officer, only_rules, transfer
 
 pytestmark = [
     pytest.mark.browser,
