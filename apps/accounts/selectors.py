@@ -6,7 +6,14 @@ from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
 
-from .models import Account
+from .models import Account, Customer
+
+
+def customer_of_user(*, user) -> Customer | None:
+    """The customer behind a signed-in user, or None (anonymous, staff, or not registered)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Customer.objects.filter(user_id=user.pk).first()
 
 
 def accounts_of_user(*, user) -> QuerySet[Account]:
