@@ -42,6 +42,7 @@ run: demo
 
 test: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	ATHENA_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	ATHENA_TESTING=true $(PY) manage.py check
 	ATHENA_TESTING=true $(PY) -m pytest $(PYTEST_ARGS)

@@ -32,8 +32,8 @@ urlpatterns += [
     ),
 ]
 
-# Pix (apps.pix.portal_views): reversed as "portal:pix:<name>".
-urlpatterns += [path("pix/", include("apps.pix.portal_urls"))]
+# Pix (apps.pix.portal.views): reversed as "portal:pix:<name>".
+urlpatterns += [path("pix/", include("apps.pix.portal.urls"))]
 
 # Identity verification (apps.kyc.portal_views): "portal:kyc:<name>".
 urlpatterns += [path("verification/", include("apps.kyc.portal_urls"))]

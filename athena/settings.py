@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.kyc",
     "apps.monitoring",
     "apps.privacy",
+    "apps.simulators",
 ]
 
 MIDDLEWARE = [
@@ -435,11 +436,17 @@ HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3.0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- pix ---
-# Keys and the DICT (apps/pix). The rules and their sources (the DICT API 1.8.0, BACEN's
-# bacen/pix-dict-api, and the Manual Operacional do DICT) are in apps/pix/adapters/dict.py.
-# "simulator" (default): the national directory simulated in our database
-# (apps.pix.adapters.dict.DictSimulator); "http": the production client (XML over mTLS).
+# Keys and the DICT (apps/pix). The interface and the production client are in
+# apps/pix/adapters/dict/; the simulator, with the rules and their sources (the DICT API
+# 1.8.0, BACEN's bacen/pix-dict-api, and the Manual Operacional do DICT), in
+# apps/simulators/dict/. PIX_DICT_CLIENT: "simulator" (default: the national directory
+# simulated in our database), "http" (the production client, XML over mTLS), or a dotted
+# path to a client class. Domain code never imports a simulator: it is loaded by this path.
 PIX_DICT_CLIENT = env("PIX_DICT_CLIENT", default="simulator")
+PIX_DICT_CLIENTS = {
+    "simulator": "apps.simulators.dict.simulator.DictSimulator",
+    "http": "apps.pix.adapters.dict.http.DictHttpClient",
+}
 PIX_DICT_URL = env("PIX_DICT_URL", default="https://dict-h.pi.rsfn.net.br:16522/api/v1/")
 PIX_DICT_CLIENT_CERT = env("PIX_DICT_CLIENT_CERT", default="")  # mTLS certificate (PEM)
 PIX_DICT_CLIENT_KEY = env("PIX_DICT_CLIENT_KEY", default="")  # its private key (PEM)
@@ -490,17 +497,22 @@ PIX_DICT_BUCKET_REFILL_PER_MINUTE = env.float("PIX_DICT_BUCKET_REFILL_PER_MINUTE
 PIX_DICT_LOOKUP_COST_FOUND = env.int("PIX_DICT_LOOKUP_COST_FOUND", default=1)
 PIX_DICT_LOOKUP_COST_NOT_FOUND = env.int("PIX_DICT_LOOKUP_COST_NOT_FOUND", default=20)
 PIX_DICT_PAYMENT_SENT_CREDIT = env.int("PIX_DICT_PAYMENT_SENT_CREDIT", default=1)
-# The SPI (apps/pix/adapters/spi.py). "simulator" (default): BACEN's instant payment system
-# simulated in our database (SpiSimulator: pacs.008/pacs.002/pacs.004 XML, rejections,
-# latency, timeouts, inbound Pix); "http": the production client (mTLS, not reachable here).
+# The SPI (interface and production client: apps/pix/adapters/spi.py). "simulator"
+# (default): BACEN's instant payment system simulated in our database (apps/simulators/spi/:
+# pacs.008/pacs.002/pacs.004 XML, rejections, latency, timeouts, inbound Pix); "http": the
+# production client (mTLS, not reachable here); or a dotted path to a client class.
 PIX_SPI_CLIENT = env("PIX_SPI_CLIENT", default="simulator")
+PIX_SPI_CLIENTS = {
+    "simulator": "apps.simulators.spi.simulator.SpiSimulator",
+    "http": "apps.pix.adapters.spi.SpiHttpClient",
+}
 PIX_SPI_LATENCY_MS = env("PIX_SPI_LATENCY_MS", default="0,0" if TESTING else "5,40")  # min,max
 PIX_SPI_TIMEOUT_RATE = env.float("PIX_SPI_TIMEOUT_RATE", default=0.0)  # 0.0 .. 1.0
 PIX_SPI_MAX_AMOUNT_CENTS = env.int("PIX_SPI_MAX_AMOUNT_CENTS", default=100_000_000)  # AM02 above
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from
-# SECRET_KEY (apps/pix/charge_jws.py); production must set a real key.
+# SECRET_KEY (apps/pix/charges/jws.py); production must set a real key.
 PIX_LOCATION_HOST = env("PIX_LOCATION_HOST", default="pix.athena.example")
 PIX_PAYLOAD_SIGNING_KEY = env("PIX_PAYLOAD_SIGNING_KEY", default="")
 PIX_MERCHANT_CITY = env("PIX_MERCHANT_CITY", default="SAO PAULO")  # BR Code field 60

@@ -192,13 +192,15 @@ from django.db.models import Count  # noqa: E402
 
 from apps.accounts import services as account_services  # noqa: E402
 from apps.accounts.models import Customer  # noqa: E402
+from apps.core.documents import fake_cnpj  # noqa: E402
 from apps.core.fsm import apply_transition  # noqa: E402
 from apps.core.models import User  # noqa: E402
-from apps.pix import services as pix_services  # noqa: E402
-from apps.pix.adapters.spi import other_psp_account_status  # noqa: E402
-from apps.pix.keys import KeyType  # noqa: E402
-from apps.pix.management.commands.seed_dict import fake_cnpj, seed_directory  # noqa: E402
-from apps.pix.models import DictEntry, PixTransfer  # noqa: E402
+from apps.pix.codecs.keys import KeyType  # noqa: E402
+from apps.pix.keys import services as pix_services  # noqa: E402
+from apps.pix.models import PixTransfer  # noqa: E402
+from apps.simulators.dict.seed import seed_directory  # noqa: E402
+from apps.simulators.models import DictEntry  # noqa: E402
+from apps.simulators.spi.simulator import other_psp_account_status  # noqa: E402
 
 # --- Data -------------------------------------------------------------------------------------
 

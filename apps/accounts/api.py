@@ -75,7 +75,7 @@ class TransferCreateApi(APIView):
                 field="destination_account",
                 value=values["destination_account"],
             )
-        entry_id = services.book_transfer(
+        entry_id = services.transfer_send(
             source_id=source.pk,
             destination_id=values["destination_account"],
             amount_cents=values["amount"],

@@ -9,7 +9,16 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and ledger"
 
     def ready(self) -> None:
-        from apps.accounts import handlers  # noqa: F401  (outbox handlers)
+        from apps.accounts import (
+            handlers,  # noqa: F401  (outbox handlers)
+            receivers,
+        )
+
+        receivers.connect_receivers()
+
+        from apps.accounts import privacy_sections
+
+        privacy_sections.register()  # the data subject's export and erasure (apps.privacy)
 
         post_migrate.connect(_ensure_internal_accounts, sender=self, dispatch_uid="athena_internal")
 

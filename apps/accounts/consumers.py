@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.accounts.selectors import balance_group
 from apps.core.money import format_brl
-
-from .handlers import balance_group
 
 # Close code for "sign in first" (4000-4999 are the application's own).
 CLOSE_UNAUTHENTICATED = 4401
@@ -57,7 +56,7 @@ class BalanceConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def pix_received(self, event: dict) -> None:
-        """A Pix arrived (apps.pix.notifications): amount and the payer's masked name, for
+        """A Pix arrived (apps.pix.transfers.notifications): amount and the payer's masked name, for
         the portal's toast."""
         await self.send_json(
             {

@@ -13,8 +13,8 @@ from datetime import datetime
 from apps.core.models import IdempotencyRecord
 
 from . import selectors
+from .ledger_lines import LedgerLine, kind_label, render_lines
 from .models import Account, Customer, JournalEntry, Posting
-from .statements import kind_label
 
 RECENT_MOVEMENTS = 10
 
@@ -34,7 +34,8 @@ class Movement:
     id: int
     created_at: datetime
     kind: str
-    description: str
+    label: str  # rendered in the reader's language (ledger_lines)
+    note: str  # the customer's own words on the movement, or ""
     amount: int  # centavos, signed: positive is money in
     account_id: int
     account_branch: str
@@ -43,10 +44,6 @@ class Movement:
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
-
-    @property
-    def label(self) -> str:
-        return self.description or self.kind_label
 
 
 def dashboard_accounts(*, user) -> list[Account]:
@@ -76,24 +73,38 @@ def recent_movements(*, user, limit: int = RECENT_MOVEMENTS) -> list[Movement]:
             "kind",
             "created_at",
             "account_id",
-            "entry__description",
+            "entry__metadata",
+            "entry__reference_type",
+            "entry__reference_id",
             "account__branch",
             "account__number",
         )
         .order_by("-id")[:limit]
+    )
+    postings = list(postings)
+    rendered = render_lines(
+        LedgerLine(
+            kind=posting.kind,
+            amount=posting.amount,
+            metadata=posting.entry.metadata or {},
+            reference_type=posting.entry.reference_type,
+            reference_id=posting.entry.reference_id,
+        )
+        for posting in postings
     )
     return [
         Movement(
             id=posting.pk,
             created_at=posting.created_at,
             kind=posting.kind,
-            description=posting.entry.description,
+            label=shown.text,
+            note=shown.note,
             amount=posting.amount,
             account_id=posting.account_id,
             account_branch=posting.account.branch,
             account_number=posting.account.number or "",
         )
-        for posting in postings
+        for posting, shown in zip(postings, rendered, strict=True)
     ]
 
 

@@ -5,7 +5,7 @@ export statements, so the files open in the tools people use here:
 
 - CSV as Brazilian Excel reads it: UTF-8 with a BOM, `;` between fields, decimal comma,
   dates as dd/mm/yyyy. Text fields that a spreadsheet would run as a formula (starting
-  with = + - @) are quoted with a leading apostrophe: descriptions come from other people.
+  with = + - @) are quoted with a leading apostrophe: notes come from other people.
 - PDF (reportlab): header with holder, branch/account, period and balances, then a table
   of lines, newest first, with the running balance.
 - OFX 1.02 (SGML, CHARSET 1252), the version Brazilian banks export: BANKID is our ISPB,
@@ -151,7 +151,7 @@ def render_pdf(export: StatementExport) -> bytes:
         rows.append(
             [
                 f"{line.local_time:%d/%m/%Y %H:%M}",
-                _pdf_fit(line.label, text_width, "Helvetica", 8.5),
+                _pdf_fit(line.description, text_width, "Helvetica", 8.5),
                 format_brl(line.amount),
                 "" if line.balance_after is None else format_brl(line.balance_after),
             ]
@@ -266,7 +266,7 @@ def render_ofx(export: StatementExport) -> bytes:
             f"<TRNAMT>{cents_to_str(line.amount)}</TRNAMT>",
             f"<FITID>{line.id}</FITID>",
             f"<CHECKNUM>{line.entry_id}</CHECKNUM>",
-            f"<MEMO>{_ofx_text(line.label, 255)}</MEMO>",
+            f"<MEMO>{_ofx_text(line.description, 255)}</MEMO>",
             "</STMTTRN>",
         ]
     out += [

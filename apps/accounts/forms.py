@@ -22,7 +22,11 @@ from apps.accounts.services import customer_register, customer_tax_id_taken
 from apps.core import roles
 from apps.core.documents import normalize_tax_id, tax_id_kind
 from apps.core.errors import Conflict, DomainError
-from apps.core.money import AmountError, format_brl, parse_amount
+from apps.core.forms import (
+    AMOUNT_MESSAGES,
+    AccountChoiceField,
+    parse_portal_amount,
+)
 
 MESSAGES = {
     "full_name_required": _("Enter your full name, or the company's legal name."),
@@ -117,55 +121,12 @@ class CustomerSignupForm(forms.Form):
 ATHENA_BRANCH = "0001"
 
 TRANSFER_MESSAGES = {
-    "amount_invalid": _("Enter an amount such as 1.234,56 or 1234.56 (at most two decimals)."),
-    "amount_zero": _("The amount must be greater than zero."),
+    **AMOUNT_MESSAGES,
     "branch_invalid": _("Athena Pay has a single branch: 0001."),
     "number_invalid": _("Enter the account number with digits only, e.g. 001000014."),
     "number_unknown": _("There is no Athena Pay account with this number."),
     "same_account": _("Choose an account other than the one the money leaves from."),
 }
-
-# pt-BR writes thousands with dots and decimals with a comma: "1.234,56". The shared parser
-# (apps.core.money.parse_amount, strict=False) reads one separator only, "1234,56" or
-# "1234.56", and rightly refuses "1.234,56" (the API must stay strict). So the form drops
-# the dots when, and only when, the text is a well-formed pt-BR grouping ("1.234",
-# "12.345.678,90"): groups of exactly three digits after each dot. Read the other way,
-# such a text would have three decimal places, which the parser refuses anyway, so no
-# valid reading is lost; "1.234" is R$ 1.234,00, as a Brazilian means it, and the
-# confirmation page shows the amount in full before anything moves. Everything else
-# ("12.5", "1,234.56", "1.23.4") goes to the parser as typed. No float anywhere.
-_PT_BR_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
-_CURRENCY_PREFIX = re.compile(r"^R\$\s*", re.IGNORECASE)
-
-
-def parse_portal_amount(text: str) -> int:
-    """Centavos from what a person types: "1.234,56", "1234,56", "1234.56", "12.5", "12",
-    "R$ 12,34".
-
-    Raises `forms.ValidationError` (translated) for anything else, zero included.
-    """
-    value = _CURRENCY_PREFIX.sub("", text.strip())
-    if not value.isascii():
-        # `\d` also matches other scripts' digits ("١٢"), which Decimal would happily read.
-        raise forms.ValidationError(TRANSFER_MESSAGES["amount_invalid"], code="invalid")
-    if _PT_BR_GROUPED.match(value):
-        value = value.replace(".", "")
-    try:
-        cents = parse_amount(value, strict=False, allow_zero=True)
-    except AmountError:
-        raise forms.ValidationError(TRANSFER_MESSAGES["amount_invalid"], code="invalid") from None
-    if cents == 0:
-        raise forms.ValidationError(TRANSFER_MESSAGES["amount_zero"], code="min_value")
-    return cents
-
-
-class SourceAccountField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        # Short enough for the narrow form; the branch is always 0001.
-        return _("%(number)s · available %(available)s") % {
-            "number": obj.number,
-            "available": format_brl(obj.available_balance),
-        }
 
 
 class BookTransferForm(forms.Form):
@@ -175,7 +136,7 @@ class BookTransferForm(forms.Form):
     the next page (see views.transfer_confirm), where the ledger has the last word.
     """
 
-    source = SourceAccountField(
+    source = AccountChoiceField(
         label=_("From account"), queryset=Account.objects.none(), empty_label=None
     )
     destination_branch = forms.CharField(

@@ -7,17 +7,13 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from apps.accounts.selectors import balance_group
 from apps.core.models import OutboxMessage
 from apps.core.outbox import outbox_handler
 
 from .models import Account
 
 logger = logging.getLogger(__name__)
-
-
-def balance_group(user_id: int) -> str:
-    """The channels group of one user's portal sessions."""
-    return f"balances.user.{user_id}"
 
 
 @outbox_handler("ledger.balance_changed")

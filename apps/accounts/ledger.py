@@ -48,24 +48,11 @@ from psycopg.types.json import Jsonb
 
 from apps.core.errors import DomainError, ValidationFailed
 
+from .errors import AccountUnavailable, InsufficientFunds, UnknownAccount
+
 SHARDS = 16
 
 _POST_SQL = "SELECT athena_post_entry(%s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s::bigint[], %s)"
-
-
-class InsufficientFunds(DomainError):
-    code = "insufficient_funds"
-    title = "Insufficient funds"
-
-
-class AccountUnavailable(DomainError):
-    code = "account_unavailable"
-    title = "Account does not allow this movement"
-
-
-class UnknownAccount(DomainError):
-    code = "account_not_found"
-    title = "Unknown account"
 
 
 _ERRORS = {

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from stdnum import luhn
 
-from apps.accounts import ledger
+from apps.accounts import ledger, money_gate
 from apps.accounts.ledger import Leg
 from apps.core.crypto import tax_id_lookup_hash
 from apps.core.documents import normalize_tax_id, tax_id_kind
@@ -136,8 +136,10 @@ def book_transfer(
 ) -> int:
     """Move money between two Athena accounts; returns the journal entry id.
 
-    A single ledger call (no surrounding transaction needed: the call is atomic by itself,
-    and inside a caller's transaction it joins it).
+    The ledger movement only, with no limits: a customer's own transfer goes through
+    `transfer_send`, which passes the money gate first. A single ledger call (no
+    surrounding transaction needed: the call is atomic by itself, and inside a caller's
+    transaction it joins it).
     """
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise ValidationFailed("Amount must be greater than zero.", field="amount")
@@ -151,7 +153,9 @@ def book_transfer(
         description=description,
         reference_type="book_transfer",
         created_by_id=created_by_id,
-        metadata={"source": source_id, "destination": destination_id},
+        # The customer's own words (the note), shown beside the rendered line; the
+        # description column is the back office's copy.
+        metadata={"source": source_id, "destination": destination_id, "note": description},
     )
 
 
@@ -386,3 +390,195 @@ def reversal_reject(*, request_id: int, actor, reason: str = "") -> ReversalRequ
         raise NotFound("Reversal request not found.")
     request.decided_by = actor
     return apply_transition(request, "reject", by=actor, reason=reason)
+
+
+# === ONBOARD: onboarding, the customer's lifecycle, and writes other apps ask for =========
+# (privacy, kyc). Other helpers: add your functions in your own block, not here.
+
+
+def _open_first_account(customer: Customer) -> Account | None:
+    """Open the customer's payment account unless one is already open (not closed)."""
+    has_open = customer.accounts.filter(kind=Account.Kind.CUSTOMER).exclude(
+        state=Account.State.CLOSED
+    )
+    if has_open.exists():
+        return None
+    return account_open(customer=customer)
+
+
+def customer_onboarding_complete(*, customer_id: int) -> Account | None:
+    """Activate a pending customer at KYC level 0 and open its payment account, once every
+    onboarding gate (apps.accounts.onboarding) is clear; a no-op otherwise.
+
+    Called after the commit of whatever cleared a gate (the e-mail confirmation, the
+    onboarding screening, a compliance officer clearing a hit), in any order and possibly
+    at once: the customer's row lock serializes the callers and the state check makes the
+    second one a no-op, so the customer is activated and gets an account exactly once.
+    Returns the account opened, or None."""
+    from apps.accounts import registry
+    from apps.core.audit import record_event
+
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+        if customer is None or customer.state != Customer.State.PENDING:
+            return None
+        if registry.pending_reasons(customer):
+            return None
+        apply_transition(customer, "activate", by="onboarding", reason="onboarding complete")
+        account = _open_first_account(customer)
+        record_event(
+            "accounts.customer_onboarded",
+            obj=customer,
+            actor_label="onboarding",
+            detail={"account": account.pk if account else None, "kyc_level": customer.kyc_level},
+        )
+        return account
+
+
+@transaction.atomic
+def customer_activate(*, customer_id: int, actor=None, reason: str = "") -> Customer:
+    """An operator activates a pending customer (overriding the onboarding gates): the
+    customer gets its payment account too, as an onboarded one does."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound("Customer not found.")
+    apply_transition(customer, "activate", by=actor, reason=reason)
+    _open_first_account(customer)
+    return customer
+
+
+@transaction.atomic
+def account_open_for_customer(*, customer_id: int, actor=None, name: str = "") -> Account:
+    """An operator opens a further payment account for an active customer."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound("Customer not found.")
+    if customer.state != Customer.State.ACTIVE:
+        raise Conflict(
+            f"Only an active customer can get an account; this one is "
+            f"{customer.get_state_display()}."
+        )
+    return account_open(customer=customer, name=name)
+
+
+@transaction.atomic
+def customer_kyc_level_raise(
+    *, customer_id: int, level: int, reason: str = ""
+) -> tuple[Customer, int]:
+    """Raise the customer's KYC level to `level` (kyc's approval; never lowers it): the
+    limits and features follow it. Returns the customer and its level before."""
+    customer = Customer.objects.select_for_update(of=("self",)).get(pk=customer_id)
+    previous = customer.kyc_level
+    if previous < level:
+        customer.kyc_level = level
+        customer._change_reason = reason or f"KYC level {level}"
+        customer.save(update_fields=["kyc_level", "updated_at"])
+    return customer, previous
+
+
+@transaction.atomic
+def customer_full_name_set(*, customer_id: int, full_name: str, reason: str) -> Customer:
+    """Correct the customer's name (and its sign-in's), e.g. an LGPD correction."""
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer_id)
+    customer.full_name = full_name
+    customer._change_reason = reason
+    customer.save(update_fields=["full_name", "updated_at"])
+    user = customer.user
+    user.full_name = full_name
+    user._change_reason = reason
+    user.save(update_fields=["full_name"])
+    return customer
+
+
+def _anonymise_history(model, pk_values, **values) -> int:
+    # simple-history rows are plain rows: `update()` on purpose, no history of history.
+    return model.history.model.objects.filter(id__in=list(pk_values)).update(**values)
+
+
+@transaction.atomic
+def customer_anonymise(
+    *, customer_id: int, anonymous_name: str, actor=None, reason: str
+) -> list[int]:
+    """Close the customer and its accounts and blank their names, history included (LGPD
+    erasure). The accounts must have no balance and no holds. Returns the account ids."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    accounts = list(Account.objects.filter(customer=customer, kind=Account.Kind.CUSTOMER))
+    for account in accounts:
+        if account.state != Account.State.CLOSED:
+            account_close(account_id=account.pk, actor=actor, reason=reason)
+    account_ids = [account.pk for account in accounts]
+    Account.objects.filter(pk__in=account_ids).update(name="")
+    _anonymise_history(Account, account_ids, name="")
+    if customer.state != Customer.State.CLOSED:
+        apply_transition(customer, "close", by=actor, reason=reason)
+    customer.full_name = anonymous_name
+    customer._change_reason = reason
+    customer.save(update_fields=["full_name", "updated_at"])
+    _anonymise_history(Customer, [customer.pk], full_name=anonymous_name)
+    return account_ids
+
+
+# --- Customer-initiated book transfers (helper GATE) ----------------------------------
+
+
+@transaction.atomic
+def transfer_send(
+    *,
+    source_id: int,
+    destination_id: int,
+    amount_cents: int,
+    description: str = "",
+    created_by_id: int | None = None,
+) -> int:
+    """A customer's own book transfer (API and portal): passes the money gate, then moves
+    the money; returns the journal entry id. The gate locks the source account until the
+    entry is posted, so two transfers cannot both pass the same remaining limit."""
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+    source = Account.objects.filter(pk=source_id).select_related("customer").first()
+    if source is None:
+        raise ledger.UnknownAccount("Account not found.")
+    money_gate.check(account=source, product="book", amount_cents=amount_cents)
+    return book_transfer(
+        source_id=source_id,
+        destination_id=destination_id,
+        amount_cents=amount_cents,
+        description=description,
+        created_by_id=created_by_id,
+    )
+
+
+# === PIX: row locks the Pix MED (apps.pix.med) takes on accounts and holds (helper PIX) ===
+# MED places cautionary blocks (holds) and must read an account's available balance, and a
+# hold's state, under the same row locks the holds services take: these helpers keep those
+# locks (and their order) in accounts.
+
+
+def account_lock_available(*, account_id: int) -> int:
+    """Lock the account row and return its available balance (balance minus holds).
+
+    Debits wait for the lock; credits land in shards without it, so what is read is a
+    floor that only grows until commit. Two statements on purpose: a single locking read
+    would re-read the row after waiting but keep its older view of the shards, and count a
+    concurrent fold twice."""
+    list(Account.objects.select_for_update(of=("self",)).filter(pk=account_id).only("pk"))
+    account = Account.objects.with_balances().get(pk=account_id)
+    return account.total_balance - account.held
+
+
+def holds_lock(*, hold_ids: list[int]) -> dict[int, str]:
+    """Lock these holds' rows in pk order (the holds services' order); each one's state."""
+    return dict(
+        Hold.objects.select_for_update()
+        .filter(pk__in=hold_ids)
+        .order_by("pk")
+        .values_list("pk", "state")
+    )
+
+
+# --- The money gate and the ledger, for other apps ------------------------------------
+# Other apps import accounts' public rooms only (the import contracts): these are the
+# gate's and the ledger's entry points there. Registrations live in apps.accounts.registry.
+
+money_gate_check = money_gate.check  # the same function as apps.accounts.limits.check
+post_entry = ledger.post_entry  # with `Leg` (imported above) for its legs

@@ -11,6 +11,10 @@ by account (cheaper on paper with the default random_page_cost), which reads the
 table for an account with no recent postings. An order that starts with the account can
 only come from the account's own index.
 
+What a line says is rendered from its entry's kind, metadata and reference in the reader's
+language (`ledger_lines`), once per page; the entry's `description` is the back office's and
+is never read here.
+
 The API hands the cursor out as an opaque token (base64url of `{"id": 123}`); a token that
 does not decode is a `ValidationFailed` (400), never a 500.
 
@@ -50,11 +54,13 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ValidationFailed
 
+from .ledger_lines import KIND_LABELS, LedgerLine, kind_label, render_lines
 from .models import Account, Posting
+
+__all__ = ["KIND_LABELS", "kind_label"]  # kept importable from here (filters, exports)
 
 # Statement days are calendar days in Brasília time, whatever the server's zone.
 STATEMENT_TZ = ZoneInfo("America/Sao_Paulo")
@@ -65,32 +71,6 @@ MAX_PAGE_SIZE = 200
 EXPORT_DEFAULT_DAYS = 90
 EXPORT_MAX_DAYS = 366
 EXPORT_CHUNK = 1000
-
-# Entry kinds people see, in the portal's filter and in exports. Unknown kinds (new
-# products) still list, under their code; the API filters by any kind code.
-KIND_LABELS = {
-    "deposit": _("Deposit"),
-    "book_transfer": _("Transfer between Athena accounts"),
-    "pix_in": _("Pix received"),
-    "pix_out": _("Pix sent"),
-    "pix_refund": _("Pix refund"),
-    "pix_refund_return": _("Pix refund not completed (money back)"),
-    "pix_internal": _("Pix between Athena accounts"),
-    "pix_return": _("Pix returned"),
-    "ted_in": _("TED received"),
-    "ted_out": _("TED sent"),
-    "boleto_payment": _("Boleto payment"),
-    "boleto_received": _("Boleto received"),
-    "card_purchase": _("Card purchase"),
-    "loan_disbursement": _("Loan disbursement"),
-    "loan_installment": _("Loan installment"),
-    "fee": _("Fee"),
-    "reversal": _("Reversal"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind.replace("_", " ")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +96,20 @@ class StatementLine:
     id: int
     created_at: datetime
     kind: str
-    description: str
+    label: str  # the line rendered in the reader's language (ledger_lines)
+    note: str  # the customer's own words on the movement (a transfer's message), or ""
     amount: int  # centavos, signed: positive is a credit to the account
     balance_after: int | None  # centavos; the running balance after this line
     entry_id: int
 
     @property
-    def kind_label(self) -> str:
-        return kind_label(self.kind)
+    def description(self) -> str:
+        """What the API and the files show: the rendered line, then the note."""
+        return f"{self.label} · {self.note}" if self.note else self.label
 
     @property
-    def label(self) -> str:
-        """What a person reads: the entry's description, or the kind when there is none."""
-        return self.description or self.kind_label
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
     @property
     def local_time(self) -> datetime:
@@ -183,7 +164,16 @@ def decode_cursor(token: str) -> int:
 
 # --- Selectors -------------------------------------------------------------------------
 
-_LINE_FIELDS = ("id", "created_at", "kind", "entry__description", "amount", "entry_id")
+_LINE_FIELDS = (
+    "id",
+    "created_at",
+    "kind",
+    "amount",
+    "entry_id",
+    "entry__metadata",
+    "entry__reference_type",
+    "entry__reference_id",
+)
 
 
 def _of_account(account_id: int) -> RawSQL:
@@ -290,17 +280,28 @@ def _lines(account_id: int, rows: list[tuple]) -> list[StatementLine]:
     if not rows:
         return []
     balances = running_balances(account_id=account_id, lo=rows[-1][0], hi=rows[0][0])
+    rendered = render_lines(
+        LedgerLine(
+            kind=row[2],
+            amount=row[3],
+            metadata=row[5] or {},
+            reference_type=row[6],
+            reference_id=row[7],
+        )
+        for row in rows
+    )
     return [
         StatementLine(
             id=row[0],
             created_at=row[1],
             kind=row[2],
-            description=row[3],
-            amount=row[4],
+            label=shown.text,
+            note=shown.note,
+            amount=row[3],
             balance_after=balances.get(row[0]),
-            entry_id=row[5],
+            entry_id=row[4],
         )
-        for row in rows
+        for row, shown in zip(rows, rendered, strict=True)
     ]
 
 

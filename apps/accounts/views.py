@@ -21,7 +21,7 @@ from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
 from apps.core.models import IdempotencyRecord
 
-from . import dashboard, services
+from . import dashboard, selectors, services
 from .forms import BookTransferForm
 
 # Pending transfers live in the session between the form and the confirmation, keyed by a
@@ -43,6 +43,11 @@ def home(request):
         "mfa_enabled": is_mfa_enabled(user),
         "accounts": dashboard.dashboard_accounts(user=user) if customer else [],
         "movements": dashboard.recent_movements(user=user) if customer else [],
+        "in_compliance_review": (
+            customer is not None
+            and customer.state == customer.State.PENDING
+            and "screening_review" in selectors.onboarding_pending_reasons(customer=customer)
+        ),
     }
     return render(request, "portal/home.html", context)
 
@@ -168,7 +173,7 @@ def _transfer_execute(*, user, token: str, pending: dict) -> None:
         )
         if not created:
             return  # already paid by an earlier confirmation of this token
-        entry_id = services.book_transfer(
+        entry_id = services.transfer_send(
             source_id=pending["source_id"],
             destination_id=pending["destination_id"],
             amount_cents=pending["amount"],

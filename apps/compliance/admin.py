@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.admin_tools import ReadOnlyAdmin, admin_link
 
 from . import services
-from .models import EntryName, ListEntry, ListVersion, ScreeningHit, ScreeningResult, WatchlistEntry
+from .models import (
+    EntryName,
+    ListEntry,
+    ListVersion,
+    ScreeningHit,
+    ScreeningResult,
+    WatchlistEntry,
+)
 
 
 @admin.register(ListVersion)

@@ -7,4 +7,6 @@ class ComplianceConfig(AppConfig):
     label = "compliance"
 
     def ready(self) -> None:
-        from apps.compliance import signals  # noqa: F401  (onboarding screening)
+        from apps.compliance import registrations, signals  # noqa: F401  (onboarding screening)
+
+        registrations.register()  # onboarding gate; compliance queue and alert evidence

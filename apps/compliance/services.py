@@ -398,8 +398,36 @@ def hit_set_status(*, hit: ScreeningHit, status: str, actor) -> ScreeningHit:
         hit = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
         hit.status = status
         hit.save(update_fields=["status"])
-        record_event("compliance.screening_hit_" + status, actor=actor, obj=hit)
+        # "compliance.hit_confirmed": the audit action column holds 32 characters.
+        record_event("compliance.hit_" + status, actor=actor, obj=hit)
+        customer_id = hit.result.customer_id
+    if status == ScreeningHit.Status.CLEARED and customer_id is not None:
+        # The last open hit of a pending customer cleared: onboarding may complete now.
+        transaction.on_commit(lambda: _onboarding_continue(customer_id))
     return hit
+
+
+# --- onboarding gate ----------------------------------------------------------------------
+
+
+def onboarding_screening_gate(customer) -> str | None:
+    """Registered with accounts' onboarding gates (apps.py): clear once the customer was
+    screened and no hit of theirs is open; "screening_review" keeps them pending in the
+    compliance queue (the open hits are its screening alerts)."""
+    results = ScreeningResult.objects.filter(customer_id=customer.pk)
+    if not results.exists():
+        return "screening_pending"
+    if ScreeningHit.objects.filter(
+        result__customer_id=customer.pk, status=ScreeningHit.Status.OPEN
+    ).exists():
+        return "screening_review"
+    return None
+
+
+def _onboarding_continue(customer_id: int) -> None:
+    from apps.accounts.services import customer_onboarding_complete
+
+    customer_onboarding_complete(customer_id=customer_id)
 
 
 __all__ = [

@@ -26,6 +26,7 @@ def screen_new_customer(sender, instance: Customer, created: bool, raw: bool = F
 
 
 def _screen(customer_id: int) -> None:
+    from apps.accounts.services import customer_onboarding_complete
     from apps.compliance.services import screen_customer
 
     customer = Customer.objects.filter(pk=customer_id).first()
@@ -35,3 +36,6 @@ def _screen(customer_id: int) -> None:
         screen_customer(customer, context="onboarding")
     except Exception:  # logged loudly; KYC upgrades and list imports screen them again
         logger.exception("onboarding screening failed", extra={"customer_id": customer_id})
+        return
+    # Committed: if the e-mail was confirmed already, the customer is activated now.
+    customer_onboarding_complete(customer_id=customer_id)

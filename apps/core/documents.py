@@ -49,3 +49,26 @@ def synthetic_cpf(n: int, *, salt: int = 0) -> str:
         rest = sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11
         base += "0" if rest < 2 else str(11 - rest)
     return base
+
+
+def _check_digit(digits: str, weights: list[int]) -> str:
+    rest = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return "0" if rest < 2 else str(11 - rest)
+
+
+def fake_cpf(rng) -> str:
+    """A valid CPF drawn from `rng` (a random.Random): seeded generators give repeatable
+    fake people (the DICT simulator's directory, test factories, benchmarks)."""
+    while True:
+        base = "".join(str(rng.randint(0, 9)) for _ in range(9))
+        if len(set(base)) > 1:
+            break
+    base += _check_digit(base, list(range(10, 1, -1)))
+    return base + _check_digit(base, list(range(11, 1, -1)))
+
+
+def fake_cnpj(rng) -> str:
+    """A valid (numeric, head office "0001") CNPJ drawn from `rng`, as fake_cpf."""
+    base = "".join(str(rng.randint(0, 9)) for _ in range(8)) + "0001"
+    base += _check_digit(base, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+    return base + _check_digit(base, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])

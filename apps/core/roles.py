@@ -51,9 +51,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "pix.view_pixkey",
         "pix.view_pixclaim",
         "pix.change_pixclaim",  # the claim actions (give up, cancel, sync) of the admin
-        "pix.view_dictentry",
-        "pix.view_dictclaim",
-        "pix.view_dicttokenbucket",
+        "simulators.view_dictentry",
+        "simulators.view_dictclaim",
+        "simulators.view_dicttokenbucket",
         # Pix money side: read-only. Retrying a transfer or cancelling a scheduled one needs
         # pix.change_pixtransfer (admins); MED decisions are the compliance officers'.
         "pix.view_pixtransfer",

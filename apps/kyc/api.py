@@ -21,6 +21,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts import selectors as account_selectors
 from apps.core.api_fields import AmountField
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
 
@@ -33,7 +34,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 def _customer(request):
-    customer = selectors.customer_of_user(user=request.user)
+    customer = account_selectors.customer_of_user(user=request.user)
     if customer is None:
         raise NotFound("You have no customer profile.")
     return customer

@@ -93,15 +93,14 @@ def check_birth_date(*, birth_date: date | None, today: date | None = None) -> C
 
 
 def check_screening(*, customer: Any, birth_date: date | None = None) -> CheckOutcome:
-    """Sanctions and PEP lists, through apps.compliance (imported lazily: it is its own app).
+    """Sanctions and PEP lists, through apps.compliance's services.
 
     The customer profile has no birth date; the KYC request does. screen_customer weighs a
     match by `customer.birth_date` when the instance has one, so the declared date is set
     on this in-memory instance (never saved) for the screening to use.
     """
-    screen_customer = _screening_function()
-    if screen_customer is None:
-        return CheckOutcome(UNCERTAIN, "Screening is not available: a person must screen.")
+    from apps.compliance.services import screen_customer
+
     if birth_date is not None:
         customer.birth_date = birth_date
     result = screen_customer(customer, context="kyc")
@@ -113,18 +112,6 @@ def check_screening(*, customer: Any, birth_date: date | None = None) -> CheckOu
         return CheckOutcome(PASS, "No sanctions or PEP match.")
     summary = [_hit_summary(hit) for hit in hits[:10]]
     return CheckOutcome(FAIL, f"{len(hits)} screening hit(s).", {"hits": summary})
-
-
-def _screening_function():
-    # The brief named apps.compliance.screening; the app ships it in its services module.
-    try:
-        from apps.compliance.screening import screen_customer
-    except ImportError:
-        try:
-            from apps.compliance.services import screen_customer
-        except ImportError:
-            return None
-    return screen_customer
 
 
 def _hit_summary(hit: Any) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.forms import parse_portal_amount
 from apps.core.errors import DomainError
+from apps.core.forms import parse_portal_amount
 
 from .models import KycDocument
 from .uploads import MAX_UPLOAD_BYTES, check_upload

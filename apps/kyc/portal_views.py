@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts import selectors as account_selectors
 from apps.core.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -33,7 +34,7 @@ def _portal_404(view):
 
 
 def _customer_or_404(request: HttpRequest):
-    customer = selectors.customer_of_user(user=request.user)
+    customer = account_selectors.customer_of_user(user=request.user)
     if customer is None:
         raise Http404(_("You have no customer profile."))
     return customer

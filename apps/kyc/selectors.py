@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from apps.accounts.limits import KYC_LIMITS
 from apps.accounts.models import Customer
+from apps.accounts.selectors import KYC_LIMITS
 from apps.core.crypto import cipher
 from apps.core.errors import NotFound
 
@@ -18,12 +18,6 @@ from .features import FEATURE_LEVELS
 from .models import KycDocument, KycRequest
 
 DOCUMENT_PERMISSION = "kyc.view_kycdocument"
-
-
-def customer_of_user(*, user: Any) -> Customer | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Customer.objects.filter(user=user).first()
 
 
 def requests_of_customer(*, customer: Customer) -> QuerySet[KycRequest]:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts import services as account_services
 from apps.accounts.models import Customer
 from apps.core.audit import Action, record_event
 from apps.core.crypto import cipher
@@ -277,16 +278,16 @@ def _require_reviewer(actor: Any) -> None:
 
 def _grant(request: KycRequest, *, by: Any, reason: str) -> None:
     """Approve the request and raise the customer's level, in the caller's transaction."""
-    customer = Customer.objects.select_for_update(of=("self",)).get(pk=request.customer_id)
     request.decided_at = timezone.now()
     if not isinstance(by, str):
         request.reviewed_by = by
     apply_transition(request, "approve", by=by, reason=reason)
-    if customer.kyc_level < request.target_level:
-        previous = customer.kyc_level
-        customer.kyc_level = request.target_level
-        customer._change_reason = f"KYC request #{request.pk} approved"
-        customer.save(update_fields=["kyc_level", "updated_at"])
+    customer, previous = account_services.customer_kyc_level_raise(
+        customer_id=request.customer_id,
+        level=request.target_level,
+        reason=f"KYC request #{request.pk} approved",
+    )
+    if previous < customer.kyc_level:
         _audit(
             "kyc.level_granted",
             request=request,

@@ -41,7 +41,7 @@ from apps.core.audit import record_data_export
 from apps.core.errors import DomainError
 from apps.core.money import format_brl, parse_amount
 
-from . import selectors, services
+from . import registry, selectors, services
 from .models import Alert, AlertNote, CoafReport, MonitoringRule
 
 # --- Rules ------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
     def queue_view(self, request: HttpRequest) -> TemplateResponse:
         if not request.user.has_perm("monitoring.view_alert"):
             raise PermissionDenied
-        types = [t for t in request.GET.getlist("type") if t in selectors.SOURCES]
+        types = [t for t in request.GET.getlist("type") if t in registry.sources()]
 
         def number(name: str) -> int:
             value = request.GET.get(name, "")
@@ -436,7 +436,7 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
             "title": gettext("Compliance queue"),
             "opts": self.opts,
             "items": items,
-            "types": selectors.TYPES,
+            "types": registry.source_labels(),
             "selected_types": types,
             "age": number("age") or "",
             "risk": number("risk") or "",

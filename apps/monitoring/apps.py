@@ -12,3 +12,6 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.monitoring import handlers  # noqa: F401  (outbox handlers)
+        from apps.monitoring.selectors import register_queue_sources
+
+        register_queue_sources()

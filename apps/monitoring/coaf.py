@@ -11,12 +11,22 @@ import io
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import Customer, JournalEntry, Posting
 from apps.core.money import cents_to_str, format_brl
 
 from .models import Alert, CoafReport
+
+
+def comunicante() -> dict[str, str]:
+    """Us, the reporting institution, as SISCOAF names it."""
+    return {
+        "nome": getattr(settings, "ATHENA_LEGAL_NAME", "Athena Pay Instituição de Pagamento"),
+        "cnpj": getattr(settings, "ATHENA_CNPJ", ""),
+        "ispb": settings.ATHENA_ISPB,
+    }
 
 
 def _counterparty_parties(entry_ids: set[int], customer_id: int) -> dict[int, dict[str, str]]:
@@ -61,8 +71,6 @@ def _counterparty_parties(entry_ids: set[int], customer_id: int) -> dict[int, di
 
 
 def build_siscoaf_data(*, alert: Alert, reasoning: str, decided_on: date) -> dict[str, Any]:
-    from .services import comunicante
-
     customer = alert.customer
     movements = alert.evidence.get("movements", [])
     entry_ids = {m["entry_id"] for m in movements}

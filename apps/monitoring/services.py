@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import holidays
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -476,11 +475,3 @@ def coaf_report_mark_sent(*, report: CoafReport, protocol: str, actor) -> CoafRe
         detail={"event": "monitoring.coaf_sent", "protocol": report.protocol},
     )
     return report
-
-
-def comunicante() -> dict[str, str]:
-    return {
-        "nome": getattr(settings, "ATHENA_LEGAL_NAME", "Athena Pay Instituição de Pagamento"),
-        "cnpj": getattr(settings, "ATHENA_CNPJ", ""),
-        "ispb": settings.ATHENA_ISPB,
-    }

@@ -7,10 +7,15 @@ class PixConfig(AppConfig):
     label = "pix"
 
     def ready(self) -> None:
-        from apps.accounts import limits
-        from apps.pix.limits import night_rule
+        from apps.accounts import registry as account_registry
+        from apps.pix.transfers.limits import night_rule
 
-        limits.register_rule("pix", night_rule)
+        account_registry.register_limit_rule("pix", night_rule)
+
+        # How Pix movements read on statements (accounts' rendered ledger lines).
+        from apps.pix import ledger_lines
+
+        ledger_lines.register()
 
         from apps.core.api_clients import register_scopes
         from apps.pix.api_v2.scopes import API_PIX_SCOPES
@@ -19,4 +24,10 @@ class PixConfig(AppConfig):
 
         # MED: the receiver that ends a block with its hold, and the "pix.med" e-mails.
         # notifications: a received Pix's webhook, live event and e-mail (outbox handlers).
-        from apps.pix import med, med_notifications, notifications  # noqa: F401
+        # ONBOARD: MED cases in the compliance queue; Pix in the LGPD export and erasure.
+        from apps.pix import registrations
+        from apps.pix.med import notifications as med_notifications  # noqa: F401
+        from apps.pix.med import services as med_services  # noqa: F401
+        from apps.pix.transfers import notifications  # noqa: F401
+
+        registrations.register()

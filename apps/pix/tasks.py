@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.pix import services
+from apps.pix.keys import claims as key_claims
+from apps.pix.keys import services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -17,7 +18,7 @@ def sync_dict_claims_task() -> int:
     """Poll the DICT: claims against our keys arrive, ours progress, and claims whose
     resolution period ended get their default outcome. Idempotent: a claim already in the
     DICT's state is left alone."""
-    return services.claims_sync()
+    return key_claims.claims_sync()
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -37,7 +38,7 @@ def pix_retry_sent_task(older_than_seconds: int = 30, batch: int = 100) -> int:
     from django.utils import timezone
 
     from apps.pix.models import PixTransfer
-    from apps.pix.transfers import pix_submit
+    from apps.pix.transfers.services.send import pix_submit
 
     logger = logging.getLogger(__name__)
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
@@ -66,7 +67,7 @@ def pix_retry_sent_task(older_than_seconds: int = 30, batch: int = 100) -> int:
 def run_scheduled_pix_task() -> int:
     """Send the scheduled Pix due today (from 06:00 Brasilia). Several workers may run it at
     once: each transfer is claimed with FOR UPDATE SKIP LOCKED, so none goes out twice."""
-    from apps.pix.transfers import pix_run_scheduled
+    from apps.pix.transfers.services.scheduled import pix_run_scheduled
 
     return pix_run_scheduled()
 
@@ -75,7 +76,7 @@ def run_scheduled_pix_task() -> int:
 def expire_cautionary_blocks_task() -> int:
     """End MED cautionary blocks after 72 h (EXPIRED, hold released as expired). Idempotent:
     a block already ended is skipped."""
-    from apps.pix.med import cautionary_blocks_expire_due
+    from apps.pix.med.blocks import cautionary_blocks_expire_due
 
     return cautionary_blocks_expire_due()
 
@@ -84,6 +85,6 @@ def expire_cautionary_blocks_task() -> int:
 def expire_charges_task(batch: int = 500) -> int:
     """API Pix charges past their life become REMOVIDA_PELO_PSP: cobs past criacao +
     expiracao, cobvs past their last payable date. Idempotent: only ATIVA charges move."""
-    from apps.pix.charges import charges_expire
+    from apps.pix.charges.services import charges_expire
 
     return charges_expire(batch=batch)

@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
-from . import api, brcode_api, limits_api, transfers_api
+from apps.pix.charges import brcode_api
+from apps.pix.keys import api
+from apps.pix.transfers import api as transfers_api
+from apps.pix.transfers import limits_api
 
 urlpatterns = [
     path("keys", api.KeyListApi.as_view(), name="api-pix-keys"),
@@ -36,5 +39,5 @@ urlpatterns = [
         transfers_api.TransferDetailApi.as_view(),
         name="api-pix-transfer",
     ),
-    path("", include("apps.pix.med_urls")),
+    path("", include("apps.pix.med.urls")),
 ]

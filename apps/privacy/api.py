@@ -18,6 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts import selectors as account_selectors
 from apps.accounts.models import Customer
 from apps.core.errors import NotFound
 
@@ -29,7 +30,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 def customer_of(user) -> Customer:
-    customer = Customer.objects.filter(user=user).first() if user.is_authenticated else None
+    customer = account_selectors.customer_of_user(user=user)
     if customer is None:
         raise NotFound("No customer profile for this user.")
     return customer

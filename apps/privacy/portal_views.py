@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.accounts import selectors as account_selectors
 from apps.accounts.models import Customer
 from apps.core.errors import DomainError
 
@@ -51,7 +52,7 @@ class PrivacyRequestForm(forms.Form):
 
 
 def _customer(request: HttpRequest) -> Customer:
-    customer = Customer.objects.filter(user=request.user).first()
+    customer = account_selectors.customer_of_user(user=request.user)
     if customer is None:
         raise Http404("No customer profile.")
     return customer

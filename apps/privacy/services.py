@@ -4,7 +4,6 @@ history, and each answer an audit event."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from datetime import date
@@ -14,18 +13,21 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Account, Customer, JournalEntry, Posting
+from apps.accounts import selectors as account_selectors
+from apps.accounts import services as account_services
+from apps.accounts.models import Customer
 from apps.core.audit import Action, record_data_export, record_event
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.models import StateTransitionLog, User
 
+from . import registry
 from .models import DataSubjectRequest, Erasure, RetainedRecord
-from .selectors import customer_data_export, kyc_models, sessions_of_user
+from .registry import ErasureContext, anonymise_history
+from .selectors import customer_data_export, sessions_of_user
 
 logger = logging.getLogger(__name__)
 
@@ -97,42 +99,13 @@ def _validated_correction(field: str, new_value: str) -> str:
 
 
 def erasure_blockers(customer: Customer) -> list[str]:
-    """Why the customer's data cannot be erased yet (money held, obligations open)."""
-    from apps.pix.models import PixCharge, PixKey, PixRefund, PixTransfer
-
+    """Why the customer's data cannot be erased yet (money held, obligations open): each
+    app's registered section says what it holds open."""
+    account_ids = account_selectors.customer_account_ids(customer_id=customer.pk)
     reasons: list[str] = []
-    accounts = Account.objects.with_balances().filter(customer=customer, kind=Account.Kind.CUSTOMER)
-    account_ids = []
-    for account in accounts:
-        account_ids.append(account.pk)
-        if account.total_balance != 0 or account.held != 0:
-            reasons.append(
-                _(
-                    "Account %(branch)s/%(number)s still has a balance or amounts on hold: "
-                    "withdraw the money and close the account first."
-                )
-                % {"branch": account.branch, "number": account.number}
-            )
-    open_transfers = PixTransfer.objects.filter(
-        account_id__in=account_ids,
-        state__in=[
-            PixTransfer.State.CREATED,
-            PixTransfer.State.SCHEDULED,
-            PixTransfer.State.SENT,
-        ],
-    )
-    if open_transfers.exists():
-        reasons.append(_("There are Pix transfers in progress or scheduled."))
-    if PixRefund.objects.filter(
-        transfer__account_id__in=account_ids, state=PixRefund.State.EM_PROCESSAMENTO
-    ).exists():
-        reasons.append(_("There are Pix refunds in progress."))
-    if PixKey.objects.filter(
-        customer=customer, state__in=[PixKey.State.CLAIMING, PixKey.State.LOCKED_BY_CLAIM]
-    ).exists():
-        reasons.append(_("A Pix key claim is open: it must be answered first."))
-    if PixCharge.objects.filter(customer=customer, status=PixCharge.Status.ATIVA).exists():
-        reasons.append(_("There are active Pix charges: remove them first."))
+    for section in registry.sections():
+        if section.blockers is not None:
+            reasons.extend(section.blockers(customer, account_ids))
     return reasons
 
 
@@ -276,18 +249,11 @@ def privacy_request_refuse(
 # --- Correction ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def customer_name_change(*, customer: Customer, full_name: str, actor: Any) -> Customer:
     full_name = _validated_correction(DataSubjectRequest.CorrectionField.FULL_NAME, full_name)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    customer.full_name = full_name
-    customer._change_reason = "LGPD correction"
-    customer.save(update_fields=["full_name", "updated_at"])
-    user = customer.user
-    user.full_name = full_name
-    user._change_reason = "LGPD correction"
-    user.save(update_fields=["full_name"])
-    return customer
+    return account_services.customer_full_name_set(
+        customer_id=customer.pk, full_name=full_name, reason="LGPD correction"
+    )
 
 
 @transaction.atomic
@@ -340,37 +306,14 @@ def correction_apply(*, req: DataSubjectRequest, actor: User) -> DataSubjectRequ
 # --- Automated decision review (LGPD art. 20) ------------------------------------------
 
 
-def _rejected_kyc(customer: Customer):
-    request_model, _doc = kyc_models()
-    if request_model is None:
-        return None
-    names = {f.name for f in request_model._meta.get_fields()}
-    if "customer" not in names or "state" not in names:
-        return None
-    return request_model.objects.filter(customer=customer, state="rejected")
-
-
 def _latest_rejected_kyc_ref(customer: Customer) -> str:
-    rows = _rejected_kyc(customer)
-    if rows is None:
-        return ""
-    latest = rows.order_by("-pk").first()
-    return str(latest.pk) if latest else ""
+    source = registry.decision_source()
+    return source.latest_rejected(customer) if source is not None else ""
 
 
 def _kyc_rejected(customer: Customer, ref: str) -> bool:
-    rows = _rejected_kyc(customer)
-    if rows is None or not ref.isdigit():
-        return False
-    return rows.filter(pk=int(ref)).exists()
-
-
-def _kyc_reopen_hook():
-    try:
-        services = importlib.import_module("apps.kyc.services")
-    except ImportError:
-        return None
-    return getattr(services, "kyc_reopen_after_review", None)
+    source = registry.decision_source()
+    return source is not None and source.is_rejected(customer, ref)
 
 
 @transaction.atomic
@@ -390,16 +333,9 @@ def automated_decision_review(
         raise ValidationFailed(_("Explain the decision to the data subject."), field="reasoning")
     reopened = False
     if reverse:
-        hook = _kyc_reopen_hook()
-        rows = _rejected_kyc(req.customer)
-        kyc_request = (
-            rows.filter(pk=int(req.decision_ref)).first()
-            if rows is not None and req.decision_ref.isdigit()
-            else None
-        )
-        if hook is not None and kyc_request is not None:
-            hook(kyc_request=kyc_request, actor=actor, reason=reasoning)
-            reopened = True
+        source = registry.decision_source()
+        if source is not None:
+            reopened = source.reopen(req.customer, req.decision_ref, actor=actor, reason=reasoning)
         verdict = (
             _("Decision reversed; your KYC request was reopened for a new analysis.")
             if reopened
@@ -416,12 +352,6 @@ def automated_decision_review(
 # --- Erasure ---------------------------------------------------------------------------
 
 
-def _anonymise_history(model, pk_values, **values) -> int:
-    """simple-history rows are plain rows (no append-only trigger): blank the personal
-    columns of every version. `update()` on purpose: history of history is not wanted."""
-    return model.history.model.objects.filter(id__in=list(pk_values)).update(**values)
-
-
 def _retain(erasure: Erasure, model, ids, until: date) -> int:
     rows = [
         RetainedRecord(
@@ -435,52 +365,6 @@ def _retain(erasure: Erasure, model, ids, until: date) -> int:
     ]
     RetainedRecord.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
-
-
-def _erase_pix(customer: Customer, actor: Any) -> dict:
-    from apps.pix import services as pix_services
-    from apps.pix.keys import KeyType
-    from apps.pix.models import PixClaim, PixKey
-
-    live = [
-        PixKey.State.ACTIVE,
-        PixKey.State.REGISTERING,
-        PixKey.State.PENDING_OWNERSHIP,
-        PixKey.State.AWAITING_CLAIM,
-    ]
-    deleted = 0
-    for pix_key in PixKey.objects.filter(customer=customer, state__in=live):
-        pix_services.key_delete(pix_key=pix_key, actor=actor, reason="LGPD erasure")
-        deleted += 1
-    personal = PixKey.objects.filter(customer=customer, key_type__in=[KeyType.PHONE, KeyType.EMAIL])
-    key_ids = list(personal.values_list("pk", flat=True))
-    personal.update(key="")
-    _anonymise_history(PixKey, key_ids, key="")
-    claims = PixClaim.objects.filter(customer=customer, key_type__in=[KeyType.PHONE, KeyType.EMAIL])
-    claim_ids = list(claims.values_list("pk", flat=True))
-    claims.update(key="")
-    _anonymise_history(PixClaim, claim_ids, key="")
-    return {"keys_deleted": deleted, "personal_keys_blanked": len(key_ids)}
-
-
-def _erase_kyc(customer: Customer, erasure: Erasure, until: date) -> dict:
-    """KYC records are identification kept for AML (Circular 3.978 art. 67): retained and
-    blocked. Selfies are biometric data (LGPD art. 11) used only for the face match, whose
-    result (distance, threshold) stays in the request: their bytes are deleted."""
-    request_model, document_model = kyc_models()
-    out = {"kyc_requests_retained": 0, "kyc_documents_retained": 0, "selfies_deleted": 0}
-    if request_model is None or document_model is None:
-        return out
-    request_ids = list(request_model.objects.filter(customer=customer).values_list("pk", flat=True))
-    out["kyc_requests_retained"] = _retain(erasure, request_model, request_ids, until)
-    documents = document_model.objects.filter(request_id__in=request_ids)
-    # update(): the bytes go without a trace; no history is kept for documents.
-    out["selfies_deleted"] = documents.filter(kind="selfie").update(
-        content_encrypted=b"", size=0, original_name=""
-    )
-    kept = documents.exclude(kind="selfie").values_list("pk", flat=True)
-    out["kyc_documents_retained"] = _retain(erasure, document_model, kept, until)
-    return out
 
 
 def _erase_user(user: User, anon_label: str) -> dict:
@@ -503,7 +387,7 @@ def _erase_user(user: User, anon_label: str) -> dict:
     user.password = make_password(None)
     user._change_reason = "LGPD erasure"
     user.save()
-    _anonymise_history(
+    anonymise_history(
         User,
         [user.pk],
         email=email,
@@ -536,9 +420,12 @@ def customer_erase(*, req: DataSubjectRequest, actor: User) -> DataSubjectReques
             apply_transition(req, "refuse", by=actor, reason=" ".join(reasons))
             _audit("privacy.refused", req=req, actor=actor, reason=req.answer)
             return req
-    # Keys leave the DICT in their own transactions (each DICT call commits on its own);
-    # a failure here leaves the request open and nothing anonymised yet.
-    pix = _erase_pix(customer, actor)
+    # Work that commits on its own (Pix keys leave the DICT, each call its own transaction)
+    # runs first; a failure here leaves the request open and nothing anonymised yet.
+    released = {}
+    for section in registry.sections():
+        if section.release is not None:
+            released[section.name] = section.release(customer, actor)
     with transaction.atomic():
         req = _locked(req)
         customer = (
@@ -552,82 +439,35 @@ def customer_erase(*, req: DataSubjectRequest, actor: User) -> DataSubjectReques
             return req
         now = timezone.now()
         until = _retention_until(timezone.localdate(now))
-        from apps.accounts import services as account_services
-
-        accounts = list(Account.objects.filter(customer=customer, kind=Account.Kind.CUSTOMER))
-        for account in accounts:
-            if account.state != Account.State.CLOSED:
-                account_services.account_close(
-                    account_id=account.pk, actor=actor, reason="LGPD erasure"
-                )
-        account_ids = [account.pk for account in accounts]
-        Account.objects.filter(pk__in=account_ids).update(name="")
-        _anonymise_history(Account, account_ids, name="")
-
-        if customer.state != Customer.State.CLOSED:
-            apply_transition(customer, "close", by=actor, reason="LGPD erasure")
-        customer.full_name = ERASED_NAME
-        customer._change_reason = "LGPD erasure"
-        customer.save(update_fields=["full_name", "updated_at"])
-        _anonymise_history(Customer, [customer.pk], full_name=ERASED_NAME)
+        user = customer.user
+        erasure = Erasure.objects.create(
+            customer=customer, request=req, erased_at=now, retention_until=until
+        )
+        # Each app anonymises its own rows and retains what the law makes us keep.
+        ctx = ErasureContext(
+            customer=customer,
+            account_ids=account_selectors.customer_account_ids(customer_id=customer.pk),
+            actor=actor,
+            retention_until=until,
+            anonymous_name=ERASED_NAME,
+            keep=lambda model, ids: _retain(erasure, model, ids, until),
+        )
+        summaries = dict(released)
+        for section in registry.sections():
+            if section.erase is not None and (done := section.erase(ctx)):
+                summaries[section.name] = done
 
         # The requests and answers stay (accountability, art. 37); what the subject wrote
         # in them (details, corrected values) is personal data and goes.
         own_requests = DataSubjectRequest.objects.filter(customer=customer)
         request_ids = list(own_requests.values_list("pk", flat=True))
         own_requests.update(details="", new_value="")
-        _anonymise_history(DataSubjectRequest, request_ids, details="", new_value="")
+        anonymise_history(DataSubjectRequest, request_ids, details="", new_value="")
 
         anon_label = f"removido-{uuid.uuid4().hex[:16]}"
-        user_summary = _erase_user(customer.user, anon_label)
+        user_summary = _erase_user(user, anon_label)
 
-        erasure = Erasure.objects.create(
-            customer=customer, request=req, erased_at=now, retention_until=until
-        )
-        from apps.pix.models import PixCharge, PixRefund, PixTransfer
-
-        retained = {
-            "customer": _retain(erasure, Customer, [customer.pk], until),
-            "accounts": _retain(erasure, Account, account_ids, until),
-            "postings": _retain(
-                erasure,
-                Posting,
-                Posting.objects.filter(account_id__in=account_ids).values_list("pk", flat=True),
-                until,
-            ),
-            "journal_entries": _retain(
-                erasure,
-                JournalEntry,
-                Posting.objects.filter(account_id__in=account_ids)
-                .values_list("entry_id", flat=True)
-                .distinct(),
-                until,
-            ),
-            "pix_transfers": _retain(
-                erasure,
-                PixTransfer,
-                PixTransfer.objects.filter(
-                    Q(account_id__in=account_ids) | Q(payee_account__in=account_ids)
-                ).values_list("pk", flat=True),
-                until,
-            ),
-            "pix_refunds": _retain(
-                erasure,
-                PixRefund,
-                PixRefund.objects.filter(transfer__account_id__in=account_ids).values_list(
-                    "pk", flat=True
-                ),
-                until,
-            ),
-            "pix_charges": _retain(
-                erasure,
-                PixCharge,
-                PixCharge.objects.filter(customer=customer).values_list("pk", flat=True),
-                until,
-            ),
-        }
-        kyc = _erase_kyc(customer, erasure, until)
-        erasure.summary = {"pix": pix, "user": user_summary, "retained": retained, "kyc": kyc}
+        erasure.summary = {**summaries, "user": user_summary, "retained": ctx.retained}
         erasure.save(update_fields=["summary"])
         req.handled_by = actor
         apply_transition(

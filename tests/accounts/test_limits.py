@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.accounts import limits, services
+from apps.accounts import limits, money_gate, services
 from apps.accounts.ledger import Leg, post_entry
 from tests.factories.ledger import funded_account
 
@@ -37,7 +37,7 @@ def test_what_was_sent_today_counts():
     limits.check(account=account, product="pix", amount_cents=10_000)
     with pytest.raises(limits.LimitExceeded, match="R\\$ 100,00 left today"):
         limits.check(account=account, product="pix", amount_cents=10_001)
-    limits.check(account=account, product="ted", amount_cents=10_001)  # other product
+    limits.check(account=account, product="book", amount_cents=10_001)  # other product
 
 
 def test_monthly_limit(monkeypatch):
@@ -65,7 +65,9 @@ def test_brasilia_calendar_day():
     assert month == datetime(2026, 11, 1, tzinfo=BRT)
 
 
-def test_product_rules_are_consulted():
+def test_product_rules_are_consulted(monkeypatch):
+    monkeypatch.setitem(limits.PRODUCTS, "test_product", limits.Product("test", ("test_out",)))
+    monkeypatch.setattr(money_gate, "_rules", {})
     account = funded_account(1_000_000)
     calls = []
 

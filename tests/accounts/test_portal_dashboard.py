@@ -97,12 +97,16 @@ def test_recent_activity_lists_the_last_ten_movements_newest_first(client, maria
     assert len(items) == 10
     ids = [int(i) for i, _ in items]
     assert ids == sorted(ids, reverse=True)
-    assert "aluguel" in items[0][1] and "-R$ 2,50" in items[0][1]
-    assert "depósito 11" in items[1][1] and "+R$ 11,00" in items[1][1]
-    assert "depósito 3<" in items[-1][1]
-    assert "depósito 2<" not in html and "funding" not in html
+    # Rendered in the reader's language; the customer's note beside it; a deposit's stored
+    # description (the back office's) is never shown.
+    assert "Transferência enviada" in items[0][1] and "aluguel" in items[0][1]
+    assert "-R$ 2,50" in items[0][1]
+    assert "Depósito" in items[1][1] and "+R$ 11,00" in items[1][1]
+    assert "+R$ 3,00" in items[-1][1]
+    assert "+R$ 2,00" not in html and "R$ 100,00" not in html  # older: not listed
+    assert "depósito" not in html and "funding" not in html
     # The home page embeds the same list.
-    assert "depósito 11" in client.get(HOME).content.decode()
+    assert "+R$ 11,00" in client.get(HOME).content.decode()
 
 
 def test_another_customers_accounts_and_movements_are_never_shown(client, maria, joao):

@@ -12,7 +12,7 @@ from django.conf import settings
 from ofxparse import OfxParser
 from pypdf import PdfReader
 
-from apps.accounts import services, statement_api, statements
+from apps.accounts import exports, services, statement_api, statements
 from apps.accounts.exports import render_ofx
 from apps.accounts.statements import StatementFilters
 from apps.core.models import AuditEvent
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ofxparse")
 
 
 def account_with_movements():
-    """R$ 1.234,56 in; R$ 100,01 out ("=cmd" as its description); R$ 0,05 in by Pix."""
+    """R$ 1.234,56 in; R$ 100,01 out ("=cmd" as its note); R$ 0,05 in by Pix."""
     user, account = owner_with_account(123_456)
     other = other_account(10_000)
     services.book_transfer(
@@ -71,8 +71,14 @@ def test_csv_is_excel_brazil_shaped_and_audited():
     assert len(header) == 8
     assert len(lines) == 3
     newest, transfer, first = lines
-    assert newest[3] == "Pix de João" and newest[4] == "0,05" and newest[5] == "1134,60"
-    assert transfer[3] == '\'=HYPERLINK("http://x")'  # never run as a formula
+    # Rendered in the reader's language (pt-BR by default), never the stored description.
+    assert newest[3] == "Pix recebido" and newest[4] == "0,05" and newest[5] == "1134,60"
+    assert newest[2] == "Pix recebido"
+    # The customer's note follows the rendered text, so it can never lead a cell; a cell
+    # that would start a formula is still quoted.
+    assert transfer[3] == 'Transferência enviada · =HYPERLINK("http://x")'
+    assert exports._spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert first[3] == "Depósito"
     assert transfer[4] == "-100,01" and transfer[5] == "1134,55"
     assert first[4] == "1234,56" and first[5] == "1234,56"
     datetime.strptime(newest[0] + " " + newest[1], "%d/%m/%Y %H:%M:%S")
@@ -131,8 +137,8 @@ def test_ofx_parses_with_ofxparse():
         assert transaction.date == line.created_at.astimezone(UTC).replace(
             tzinfo=None, microsecond=0
         )
-    assert by_id[str(page.lines[0].id)].memo == "Pix de João"
-    assert by_id[str(page.lines[1].id)].memo == '=HYPERLINK("http://x")'
+    assert by_id[str(page.lines[0].id)].memo == "Pix recebido"
+    assert by_id[str(page.lines[1].id)].memo == 'Transferência enviada · =HYPERLINK("http://x")'
     assert [e.detail["format"] for e in exports_of(user)] == ["ofx"]
 
 
@@ -149,7 +155,7 @@ def test_ofx_of_a_past_period_closes_on_that_periods_balance():
     assert response.status_code == 200, response.content
     ofx = OfxParser.parse(io.BytesIO(response.content))
     statement = ofx.account.statement
-    assert [t.memo for t in statement.transactions] == ["feb 5 <b>&"]
+    assert [(t.memo, t.amount) for t in statement.transactions] == [("Depósito", Decimal("25"))]
     assert statement.balance == Decimal("125.00")  # after 5 February, before March
     assert statement.start_date == datetime(2024, 2, 1, 3, 0)  # midnight in Brasília
     assert statement.end_date == datetime(2024, 3, 1, 3, 0)
@@ -169,7 +175,8 @@ def test_ofx_renderer_escapes_markup_and_survives_any_text():
         id=7,
         created_at=now,
         kind="pix_in",
-        description="</MEMO><TRNAMT>999999.00 😀 ação",
+        label="Pix recebido de </MEMO><TRNAMT>999999.00",
+        note="😀 ação",
         amount=-1_50,
         balance_after=0,
         entry_id=3,
@@ -186,7 +193,7 @@ def test_ofx_renderer_escapes_markup_and_survives_any_text():
     ofx = OfxParser.parse(io.BytesIO(render_ofx(export)))
     (transaction,) = ofx.account.statement.transactions
     assert transaction.amount == Decimal("-1.50")
-    assert transaction.memo.startswith("</MEMO><TRNAMT>999999.00")
+    assert transaction.memo.startswith("Pix recebido de </MEMO><TRNAMT>999999.00")
     assert "ação" in transaction.memo
 
 
@@ -206,7 +213,7 @@ def test_pdf_renders_with_account_number_and_amounts():
     assert "R$ 1.234,56" in text  # the first deposit, and the opening of the table
     assert "-R$ 100,01" in text
     assert "R$ 1.134,60" in text  # closing balance
-    assert "Pix de João" in text
+    assert "Pix recebido" in text and "Transferência enviada · =HYPERLINK" in text
     assert [e.detail["format"] for e in exports_of(user)] == ["pdf"]
 
 
@@ -219,7 +226,7 @@ def test_pdf_of_many_lines_has_several_pages():
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) >= 3
     text = "\n".join(page.extract_text() for page in reader.pages)
-    assert "line 1" in text and "line 120" in text
+    assert "R$ 0,01" in text and "R$ 1,20" in text  # the first and the last deposit
 
 
 # --- Access and validation -----------------------------------------------------------------
@@ -288,13 +295,13 @@ def test_export_honours_kind_and_period_filters():
     client = api(user)
     response = client.get(statement_url(account.pk, ".csv"), {"kind": "pix_in"})
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))[1:]
-    assert [line[3] for line in lines] == ["pix"]
+    assert [(line[3], line[4]) for line in lines] == [("Pix recebido", "3,00")]
     assert lines[0][5] == "43,00"  # the running balance counts every posting, not only Pix
     response = client.get(
         statement_url(account.pk, ".csv"), {"from": "2024-05-01", "to": "2024-05-31"}
     )
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))[1:]
-    assert [line[3] for line in lines] == ["may"]
+    assert [(line[3], line[4]) for line in lines] == [("Depósito", "40,00")]
     assert lines[0][0] == "02/05/2024" and lines[0][1] == "09:00:00"  # Brasília time
 
 
@@ -310,4 +317,4 @@ def test_portal_page_links_exports_with_its_filters(client):
     download = client.get(f"/api/v1/accounts/{account.pk}/statement.ofx?from={since}&kind=pix_in")
     assert download.status_code == 200
     ofx = OfxParser.parse(io.BytesIO(download.content))
-    assert [t.memo for t in ofx.account.statement.transactions] == ["Pix de João"]
+    assert [t.memo for t in ofx.account.statement.transactions] == ["Pix recebido"]

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.accounts import services, statements
@@ -129,7 +130,17 @@ def test_lines_are_newest_first_with_running_balance():
         "book_transfer",
         "deposit",
     ]
-    assert [line.description for line in page.lines] == ["cashback", "refund", "rent", "TED in"]
+    # Rendered from kind and parameters; a book transfer's note (the customer's own words)
+    # follows; a deposit's description is the back office's and is never shown.
+    with translation.override("en"):
+        page = statements.statement_page(account_id=mine.pk)
+    assert [line.description for line in page.lines] == [
+        "Pix received",
+        "Transfer received · refund",
+        "Transfer sent · rent",
+        "Deposit",
+    ]
+    assert [line.note for line in page.lines] == ["", "refund", "rent", ""]
     ids = [line.id for line in page.lines]
     assert ids == sorted(ids, reverse=True)
     assert page.next_before_id is None
@@ -223,11 +234,11 @@ def test_filters_by_period_in_brasilia_days_and_by_kind():
     assert len(entries(date_from=date(2024, 3, 11))) == 2
     assert len(entries(kind="deposit")) == 3
     assert [
-        line.description
+        line.amount
         for line in statements.statement_page(
             account_id=account.pk, filters=StatementFilters(kind="pix_in")
         ).lines
-    ] == ["today"]
+    ] == [300]
     assert entries(kind="deposit", date_from=date(2024, 3, 10), date_to=date(2024, 3, 10)) == [
         on_10th
     ]
@@ -382,7 +393,7 @@ def test_api_statement_shape_and_running_balance():
     services.book_transfer(
         source_id=account.pk, destination_id=other.pk, amount_cents=100_001, description="rent"
     )
-    response = api(user).get(statement_url(account.pk))
+    response = api(user).get(statement_url(account.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == "private, no-store"
     body = response.json()
@@ -398,9 +409,9 @@ def test_api_statement_shape_and_running_balance():
     assert body["next_cursor"] is None
     first, second = body["lines"]
     assert first["amount"] == "-1000.01" and first["balance_after"] == "234.55"
-    assert first["kind"] == "book_transfer" and first["description"] == "rent"
+    assert first["kind"] == "book_transfer" and first["description"] == "Transfer sent · rent"
     assert second["amount"] == "1234.56" and second["balance_after"] == "1234.56"
-    assert second["kind"] == "deposit" and second["description"] == "TED in"
+    assert second["kind"] == "deposit" and second["description"] == "Deposit"
     assert set(first) == {
         "id",
         "created_at",
@@ -459,12 +470,12 @@ def test_api_filters_by_kind_and_period():
     services.deposit(account_id=account.pk, amount_cents=100, description="pix", kind="pix_in")
     client = api(user)
     body = client.get(statement_url(account.pk), {"kind": "pix_in"}).json()
-    assert [line["description"] for line in body["lines"]] == ["pix"]
+    assert [line["amount"] for line in body["lines"]] == ["1.00"]
     body = client.get(statement_url(account.pk), {"from": "2024-01-31", "to": "2024-01-31"}).json()
-    assert [line["description"] for line in body["lines"]] == ["january"]
+    assert [line["amount"] for line in body["lines"]] == ["50.00"]
     assert body["lines"][0]["balance_after"] == "50.00"
     body = client.get(statement_url(account.pk), {"from": "2024-02-01"}).json()
-    assert [line["description"] for line in body["lines"]] == ["pix"]
+    assert [line["amount"] for line in body["lines"]] == ["1.00"]
     assert body["lines"][0]["balance_after"] == "51.00"
 
 
@@ -545,8 +556,8 @@ def test_portal_statement_page(client):
     html = response.content.decode()
     assert account.number in html
     assert "R$ 1.234,56" in html and "R$ 1.233,56" in html and "-R$ 1,00" in html
-    assert "café" in html
-    assert html.index("café") < html.index("TED in")  # newest first
+    assert "Transferência enviada<br>" in html and "café" in html
+    assert html.index("café") < html.index("<td>Depósito</td>")  # newest first
     assert f"/api/v1/accounts/{account.pk}/statement.csv" in html
     assert f"/api/v1/accounts/{account.pk}/statement.pdf" in html
     assert f"/api/v1/accounts/{account.pk}/statement.ofx" in html
@@ -562,7 +573,8 @@ def test_portal_load_more_with_htmx(client):
     client.force_login(user)
     response = client.get(reverse("portal:statement", args=[account.pk]), {"kind": "deposit"})
     html = response.content.decode()
-    assert "deposit 59" in html and "deposit 10" in html and "deposit 9<" not in html
+    # Lines told apart by amount: each deposit of n centavos.
+    assert "R$ 0,59</td>" in html and "R$ 0,10</td>" in html and "R$ 0,09</td>" not in html
     lines_url = reverse("portal:statement_lines", args=[account.pk])
     assert f'hx-get="{lines_url}?kind=deposit&amp;cursor=' in html
     assert 'hx-swap="outerHTML"' in html
@@ -571,8 +583,8 @@ def test_portal_load_more_with_htmx(client):
     assert partial.status_code == 200
     rows = partial.content.decode()
     assert "<html" not in rows
-    assert "deposit 9<" in rows and "deposit 1<" in rows and "TED in" in rows
-    assert "deposit 10<" not in rows
+    assert "R$ 0,09</td>" in rows and "R$ 0,01</td>" in rows and "R$ 10,00</td>" in rows
+    assert "R$ 0,10</td>" not in rows
     assert "hx-get" not in rows  # the last page
 
 

@@ -21,8 +21,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import Account
-from apps.pix import services as pix_services
-from apps.pix.brcode import decode
+from apps.pix.codecs.brcode import decode
+from apps.pix.keys import services as pix_services
 from apps.pix.models import PixTransfer
 from tests.browser.test_portal_transfer_browser import customer_with_account, sign_in
 from tests.factories.ledger import balance_of

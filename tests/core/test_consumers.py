@@ -9,49 +9,21 @@ is drained there too, so the handler's `async_to_sync(group_send)` lands on this
 
 from __future__ import annotations
 
-import asyncio
-import sys
-import threading
-import types
-from pathlib import Path
-
-import channels
 import pytest
 from asgiref.sync import sync_to_async
-from django.conf import settings as django_settings
-from django.db import connections
-from django.test import Client
 
 from apps.accounts import services
 from apps.accounts.consumers import CLOSE_UNAUTHENTICATED
 from apps.core.outbox import drain_all
 from athena.asgi import application
 from tests.factories.ledger import funded_account
-
-
-def _channels_websocket_communicator():
-    """channels' own WebsocketCommunicator.
-
-    `channels/testing/__init__.py` also imports ChannelsLiveServerTestCase, which needs
-    daphne; we do not install daphne (uvicorn serves ASGI here). Without it, register the
-    `channels.testing` package without running its __init__ and import the communicator
-    module itself, which needs nothing but asgiref.
-    """
-    try:
-        from channels.testing import WebsocketCommunicator
-    except ModuleNotFoundError as exc:
-        if exc.name != "daphne":
-            raise
-        package = types.ModuleType("channels.testing")
-        package.__path__ = [str(Path(channels.__file__).parent / "testing")]
-        sys.modules["channels.testing"] = package
-        from channels.testing.websocket import WebsocketCommunicator
-
-        package.WebsocketCommunicator = WebsocketCommunicator
-    return WebsocketCommunicator
-
-
-WebsocketCommunicator = _channels_websocket_communicator()
+from tests.support.websockets import (
+    WebsocketCommunicator,
+    communicator_for,
+    run,
+    session_cookie,
+    use_memory_channel_layer,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,52 +31,13 @@ WS_PATH = "/ws/balances/"
 TIMEOUT = 5
 
 
-def run(coroutine_function) -> None:
-    """`asyncio.run(coroutine_function())` in a thread of its own, re-raising its errors.
-
-    Not in this thread: once a browser test of the same session has started Playwright's
-    sync API, an event loop is running here, and asyncio.run refuses to start another.
-    """
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(coroutine_function())
-        except BaseException as exc:  # handed to the test's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(60)
-    if thread.is_alive():
-        raise TimeoutError("the websocket scenario did not finish in 60 s")
-    if errors:
-        raise errors[0]
-
-
 @pytest.fixture(autouse=True)
 def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    # The outbox is drained by the tests, not by a Celery kick after each commit.
-    settings.OUTBOX_KICK_ON_COMMIT = False
-    yield
-    # sync_to_async ran database work in asgiref's worker thread: close its connection so
-    # the test database can be flushed and, at the end, dropped.
-    run(sync_to_async(connections.close_all))
+    yield from use_memory_channel_layer(settings)
 
 
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-def communicator(cookie: bytes | None = None) -> WebsocketCommunicator:
-    headers = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, WS_PATH, headers=headers)
+def communicator(cookie: bytes | None = None):
+    return communicator_for(WS_PATH, cookie)
 
 
 async def deposit_and_drain(account_id: int, amount_cents: int) -> None:
@@ -191,7 +124,7 @@ def test_a_disconnected_socket_leaves_its_group():
     async def scenario():
         from channels.layers import get_channel_layer
 
-        from apps.accounts.handlers import balance_group
+        from apps.accounts.selectors import balance_group
 
         ws = communicator(cookie)
         assert (await ws.connect(timeout=TIMEOUT))[0]

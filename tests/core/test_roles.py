@@ -138,7 +138,7 @@ def test_operator_views_pix_money_and_retries_deliveries_but_decides_no_med():
         "pix.change_infractionreport",
         "pix.view_cautionaryblock",
         "pix.change_cautionaryblock",
-        "pix.view_spisimulatedmessage",
+        "simulators.view_spisimulatedmessage",
         "pix.view_pixlimitsettings",
         "pix.change_pixwebhook",
         "accounts.view_full_tax_id",
@@ -168,7 +168,7 @@ def test_compliance_officer_decides_the_med_queue_and_only_views_the_rest():
         "pix.delete_infractionreport",
         "pix.add_cautionaryblock",
         "pix.delete_cautionaryblock",
-        "pix.view_spisimulatedmessage",
+        "simulators.view_spisimulatedmessage",
     ):
         assert not user.has_perm(perm), perm
 
@@ -179,7 +179,7 @@ def test_admin_may_retry_transfers_and_see_the_simulators():
     user = member_of(roles.ADMIN)
     for perm in (
         "pix.change_pixtransfer",
-        "pix.view_spisimulatedmessage",
+        "simulators.view_spisimulatedmessage",
         "pix.view_pixlimitsettings",
         "pix.change_infractionreport",
         "core.change_webhookdelivery",

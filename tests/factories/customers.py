@@ -8,7 +8,7 @@ import uuid
 
 from apps.accounts import services as account_services
 from apps.accounts.models import Customer
-from apps.pix.management.commands.seed_dict import fake_cnpj, fake_cpf
+from apps.core.documents import fake_cnpj, fake_cpf
 from tests.factories.users import UserFactory
 
 _documents = itertools.count(1)

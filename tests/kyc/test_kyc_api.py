@@ -12,7 +12,6 @@ from apps.core import roles
 from apps.core.models import AuditEvent
 from apps.kyc.models import KycDocument, KycRequest
 from tests.factories.ledger import funded_account
-from tests.pix.test_pix_transfers import key_elsewhere
 from tests.support.kyc import (
     BIRTH,
     HOLDER,
@@ -24,6 +23,7 @@ from tests.support.kyc import (
     staff,
 )
 from tests.support.pix_keys import api_client, idem
+from tests.support.pix_transfers import key_elsewhere
 
 pytestmark = pytest.mark.django_db
 

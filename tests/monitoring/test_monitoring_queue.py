@@ -245,7 +245,7 @@ def test_the_queue_gathers_kyc_reviews_and_screening_hits_with_the_alerts(alert)
 
 
 def test_the_queue_shows_open_med_cases_with_their_clock(settings):
-    from tests.pix.test_pix_med import receive, reported
+    from tests.support.pix_med import receive, reported
 
     settings.PIX_SPI_LATENCY_MS = "0,0"
     settings.PIX_SPI_TIMEOUT_RATE = 0.0

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
 
 from apps.core import roles
 from apps.monitoring.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
-from athena.asgi import application
-from tests.core.test_consumers import WebsocketCommunicator, run, session_cookie
 from tests.support.monitoring import funded_account, officer, only_rules, staff_with_role, transfer
+from tests.support.websockets import (
+    communicator_for,
+    run,
+    session_cookie,
+    use_memory_channel_layer,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,17 +23,11 @@ TIMEOUT = 5
 
 @pytest.fixture(autouse=True)
 def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.OUTBOX_KICK_ON_COMMIT = False
-    yield
-    run(sync_to_async(connections.close_all))
+    yield from use_memory_channel_layer(settings)
 
 
-def communicator(cookie: bytes | None = None) -> WebsocketCommunicator:
-    headers = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, WS_PATH, headers=headers)
+def communicator(cookie: bytes | None = None):
+    return communicator_for(WS_PATH, cookie)
 
 
 def test_only_compliance_staff_may_connect():

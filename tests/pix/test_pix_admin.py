@@ -23,18 +23,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from apps.core import roles
-from apps.core.admin_masking import mask_tax_ids_in_data, mask_tax_ids_in_text
-from apps.core.documents import mask_tax_id
+from apps.core.admin_masking import mask_tax_ids_in_data, mask_tax_ids_in_text, pretty_xml
+from apps.core.documents import fake_cpf, mask_tax_id
 from apps.core.models import AuditEvent, WebhookAttempt, WebhookDelivery
 from apps.core.webhooks import webhook_enqueue
-from apps.pix import charges, pix_webhooks
-from apps.pix import limits as pix_limits
-from apps.pix import services as pix_services
-from apps.pix.adapters.dict import DictSimulator
-from apps.pix.adapters.spi import SpiSimulator
-from apps.pix.admin import pretty_xml
-from apps.pix.keys import KeyType
-from apps.pix.management.commands.seed_dict import fake_cpf
+from apps.pix.charges import services as charges
+from apps.pix.charges import webhooks as pix_webhooks
+from apps.pix.codecs.keys import KeyType
+from apps.pix.keys import services as pix_services
+from apps.pix.med import blocks as med_blocks
 from apps.pix.models import (
     CautionaryBlock,
     InfractionReport,
@@ -43,14 +40,18 @@ from apps.pix.models import (
     PixRefund,
     PixTransfer,
     PixWebhook,
-    SpiSimulatedMessage,
 )
-from apps.pix.refunds import refund_request
-from apps.pix.transfers import pix_receive, pix_send
+from apps.pix.transfers import limits as pix_limits
+from apps.pix.transfers.services.receive import pix_receive
+from apps.pix.transfers.services.refunds import refund_request
+from apps.pix.transfers.services.send import pix_send
+from apps.simulators.dict.other_psps import report_infraction_as_other_psp
+from apps.simulators.models import SpiSimulatedMessage
+from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import funded_account
 from tests.factories.users import UserFactory
-from tests.pix.test_pix_transfers import key_elsewhere, maria
 from tests.support.pix_keys import BB, new_cpf, person
+from tests.support.pix_transfers import key_elsewhere, maria
 from tests.support.webhook_receiver import running_receiver
 
 pytestmark = pytest.mark.django_db
@@ -254,7 +255,8 @@ def failed_delivery(url: str) -> WebhookDelivery:
 def infraction(transfer: PixTransfer) -> InfractionReport:
     """The payer's institution reports a Pix our customer received, through the (simulated)
     DICT: the report arrives OPEN and what is left of the money is blocked."""
-    return DictSimulator(transfer.counterparty_ispb).report_infraction_as_other_psp(
+    return report_infraction_as_other_psp(
+        reporter=transfer.counterparty_ispb,
         end_to_end_id=transfer.end_to_end_id,
         situation=InfractionReport.Situation.SCAM,
         details="golpe do falso parente",
@@ -262,9 +264,8 @@ def infraction(transfer: PixTransfer) -> InfractionReport:
 
 
 def block(transfer: PixTransfer, actor) -> CautionaryBlock:
-    from apps.pix import med
 
-    return med.cautionary_block_place(
+    return med_blocks.cautionary_block_place(
         transfer=transfer, amount_cents=transfer.amount, reason="suspeita de golpe", actor=actor
     )
 
@@ -680,7 +681,7 @@ def test_delivery_state_filter(operator):
 
 
 def test_the_queue_lists_open_reports_oldest_first(officer):
-    from apps.pix import med
+    from apps.pix.med import services as med
 
     old, newer, closed = (infraction(received_pix()) for _ in range(3))
     med.infraction_report_close(
@@ -798,7 +799,7 @@ def test_our_own_reports_are_not_decided_here(
 ):
     """A REPORTER report (our customer contests a Pix they sent) is analysed elsewhere: the
     service refuses, the console says so and nothing changes."""
-    from apps.pix import med
+    from apps.pix.med import services as med
 
     transfer = sent_pix(settings, django_capture_on_commit_callbacks, answered=True)
     ours = med.infraction_report_open(
@@ -837,10 +838,7 @@ def test_operators_see_no_med_queue_and_cannot_decide(operator):
 
 
 def test_charge_page_shows_its_payments_and_location(operator):
-    from apps.pix.management.commands.simulate_inbound_pix import (
-        Recipient,
-        simulate_inbound_pix,
-    )
+    from apps.simulators.spi.inbound import Recipient, simulate_inbound_pix
 
     charge = charge_with_location()
     paid = simulate_inbound_pix(

@@ -27,7 +27,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from apps.pix.services import key_register
+from apps.pix.keys.services import key_register
 from tests.factories.ledger import funded_account
 from tests.factories.users import UserFactory
 from tests.support.pix_keys import person

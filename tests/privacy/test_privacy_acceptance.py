@@ -19,14 +19,14 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from apps.accounts.models import Account, Customer, Posting
-from apps.accounts.services import account_open, deposit
+from apps.accounts.services import deposit
 from apps.core.models import AuditEvent, User
 from apps.kyc import services as kyc_services
 from apps.kyc.models import KycDocument
-from apps.pix import services as pix_services
-from apps.pix.keys import KeyType
+from apps.pix.codecs.keys import KeyType
+from apps.pix.keys import services as pix_services
 from apps.pix.models import PixKey, PixTransfer
-from apps.pix.transfers import pix_send
+from apps.pix.transfers.services.send import pix_send
 from apps.privacy import services
 from apps.privacy.models import DataSubjectRequest, Erasure, RetainedRecord
 from apps.privacy.selectors import customer_data_export
@@ -54,12 +54,16 @@ def _customer_everywhere(
 ):
     """A customer with data in every table we know: user, customer, account and postings,
     phone/e-mail/random Pix keys, an MFA device, a verified address, a live session."""
-    from apps.accounts.services import customer_register
+    from apps.accounts.services import customer_activate, customer_register
 
     user = UserFactory(email=email, full_name=name)
     cpf = new_cpf()
     customer = customer_register(user=user, full_name=name, tax_id=cpf)
-    account = account_open(customer=customer)
+    # Onboarded: active at KYC level 0 with its payment account (only an active customer
+    # may pay).
+    customer_activate(customer_id=customer.pk, reason="onboarding complete")
+    customer.refresh_from_db()
+    account = Account.objects.get(customer=customer)
     deposit(account_id=account.pk, amount_cents=amount, description="deposito inicial")
     with capture(execute=True):
         phone_key = pix_services.key_register(account=account, key_type=KeyType.PHONE, key=phone)

@@ -9,8 +9,8 @@ from django.db import connections
 
 from apps.accounts.models import Customer
 from apps.core.errors import DomainError
-from apps.pix import services as pix_services
-from apps.pix.keys import KeyType
+from apps.pix.codecs.keys import KeyType
+from apps.pix.keys import services as pix_services
 from apps.privacy import services
 from apps.privacy.models import DataSubjectRequest, Erasure
 from tests.factories.ledger import funded_account

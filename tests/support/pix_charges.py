@@ -10,10 +10,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from apps.accounts.models import Account, Customer
-from apps.pix.adapters.spi import SpiSimulator
+from apps.pix.keys.services import key_register
 from apps.pix.models import PixTransfer
-from apps.pix.services import key_register
-from apps.pix.transfers import pix_receive
+from apps.pix.transfers.services.receive import pix_receive
+from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import funded_account
 from tests.support.pix_keys import BB, api_client, company, new_cpf
 

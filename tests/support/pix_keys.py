@@ -13,13 +13,8 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import Customer
 from apps.pix import adapters
-from apps.pix.adapters.dict import (
-    LEGAL_PERSON,
-    NATURAL_PERSON,
-    DictAccount,
-    DictOwner,
-    DictSimulator,
-)
+from apps.pix.adapters.dict import LEGAL_PERSON, NATURAL_PERSON, DictAccount, DictOwner
+from apps.simulators.dict.simulator import DictSimulator
 from tests.factories.customers import company, new_cnpj, new_cpf, person  # noqa: F401  (re-exported)
 from tests.factories.ledger import funded_account
 

@@ -11,12 +11,12 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from apps.accounts.models import Account, Customer, JournalEntry, Posting
-from apps.pix import services as pix_services
-from apps.pix.adapters.spi import SpiSimulator
-from apps.pix.brcode import encode_static
-from apps.pix.iso20022 import parse_pacs008
-from apps.pix.keys import KeyType
+from apps.pix.codecs.brcode import encode_static
+from apps.pix.codecs.iso20022 import parse_pacs008
+from apps.pix.codecs.keys import KeyType
+from apps.pix.keys import services as pix_services
 from apps.pix.models import PixCharge, PixKey, PixLocation
+from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import funded_account
 from tests.support.pix_keys import BB, new_cpf, person
 
@@ -70,7 +70,7 @@ def cob_of(
 
 
 def dynamic_code(charge: PixCharge) -> str:
-    from apps.pix.charges import charge_brcode
+    from apps.pix.charges.payloads import charge_brcode
 
     return charge_brcode(charge)
 
@@ -114,6 +114,6 @@ def set_kyc(account: Account, level: int) -> Account:
 
 
 def tomorrow():
-    from apps.accounts.limits import BRASILIA
+    from apps.core.timezones import BRASILIA
 
     return (timezone.now().astimezone(BRASILIA) + timedelta(days=1)).date()

@@ -12,10 +12,10 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Account, Customer
-from apps.pix.adapters.spi import SpiSimulator
+from apps.pix.keys.services import key_register
 from apps.pix.models import PixKey, PixTransfer
-from apps.pix.services import key_register
-from apps.pix.transfers import pix_receive
+from apps.pix.transfers.services.receive import pix_receive
+from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import funded_account
 from tests.support.pix_keys import BB, new_cpf, person
 
@@ -42,7 +42,9 @@ def refunds_reach_the_spi_at_once(monkeypatch):
     """In production the API runs outside any transaction and a refund's pacs.004 goes to the
     SPI at once; here the test's transaction never commits, so run that step at once too
     (tests/test_pix_refunds.py checks the deferral itself)."""
-    monkeypatch.setattr("apps.pix.refunds.now_or_after_commit", lambda callback: callback())
+    monkeypatch.setattr(
+        "apps.pix.transfers.services.refunds.now_or_after_commit", lambda callback: callback()
+    )
 
 
 def receiving_customer(name: str = "Loja Alves Souza", amount_cents: int = 0) -> Receiver:

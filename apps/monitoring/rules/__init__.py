@@ -86,7 +86,14 @@ class RuleSpec:
 
 
 def _registry() -> dict[str, RuleSpec]:
-    from . import cash, counterparties, income, pass_through, structuring, velocity
+    from . import (
+        cash,
+        counterparties,
+        income,
+        pass_through,
+        structuring,
+        velocity,
+    )
 
     specs = [
         structuring.SPEC,

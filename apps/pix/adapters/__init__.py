@@ -1,7 +1,11 @@
-"""The outside world of Pix: the DICT (dict.py) and the SMS gateway (here).
+"""The outside world of Pix: the DICT (dict/), the SPI (spi.py) and the SMS gateway (here).
 
-`dict_client()` returns the DICT client chosen by settings.PIX_DICT_CLIENT ("simulator",
-the default, or "http"); `sms_backend()` the SMS sender named by settings.PIX_SMS_BACKEND.
+Each system is an interface with a production client here; its simulator lives with the
+other simulators (apps/simulators/), and settings pick the implementation by name:
+PIX_DICT_CLIENT / PIX_SPI_CLIENT are "simulator" (the default), "http", or a dotted path
+to a client class; the names map to classes in PIX_DICT_CLIENTS / PIX_SPI_CLIENTS. Loading
+the class by its path (import_string) is what keeps domain code from importing a
+simulator. `sms_backend()` returns the SMS sender named by settings.PIX_SMS_BACKEND.
 """
 
 from __future__ import annotations
@@ -19,16 +23,26 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 
+def client_class(choice_setting: str, classes_setting: str) -> type:
+    """The client class settings name: `choice_setting` holds a key of the
+    `classes_setting` mapping ("simulator", "http") or a dotted path to a class."""
+    choice = getattr(settings, choice_setting)
+    classes: dict[str, str] = getattr(settings, classes_setting)
+    path = classes.get(choice) or (choice if "." in str(choice) else None)
+    if path is None:
+        names = " or ".join(repr(name) for name in classes)
+        raise ImproperlyConfigured(
+            f"{choice_setting} must be {names}, or a dotted path to a client class; not {choice!r}."
+        )
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{choice_setting}: cannot import {path!r} ({exc}).") from exc
+
+
 def dict_client(participant: str | None = None):
     """The DICT client speaking for `participant` (our ISPB by default)."""
-    from apps.pix.adapters.dict import DictHttpClient, DictSimulator
-
-    choice = settings.PIX_DICT_CLIENT
-    if choice == "simulator":
-        return DictSimulator(participant)
-    if choice == "http":
-        return DictHttpClient(participant)
-    raise ImproperlyConfigured(f"PIX_DICT_CLIENT must be 'simulator' or 'http', not {choice!r}.")
+    return client_class("PIX_DICT_CLIENT", "PIX_DICT_CLIENTS")(participant)
 
 
 # --- SMS -------------------------------------------------------------------------------------

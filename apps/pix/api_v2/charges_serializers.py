@@ -20,11 +20,12 @@ from rest_framework import serializers
 
 from apps.core.documents import tax_id_kind
 from apps.core.money import AmountError, cents_to_str, parse_amount
-from apps.pix import charges
-from apps.pix.api_formats import Page
-from apps.pix.api_v2.pix_serializers import pix_document
-from apps.pix.charge_selectors import MAX_BIGINT, linked_charge
+from apps.pix.charges import payloads as charge_payloads
+from apps.pix.charges import services as charges
+from apps.pix.charges.api_formats import Page, rfc3339
+from apps.pix.charges.selectors import MAX_BIGINT, linked_charge
 from apps.pix.models import PixCharge, PixLocation, PixTransfer
+from apps.pix.transfers.api_v2_serializers import pix_document
 
 AMOUNT_PATTERN = r"^\d{1,10}\.\d{2}$"
 INT32_MAX = 2**31 - 1
@@ -609,9 +610,9 @@ class PayloadLocationConsultadasSerializer(serializers.Serializer):
 def location_representation(location: PixLocation, *, with_txid: bool = True) -> dict:
     body: dict[str, Any] = {
         "id": location.pk,
-        "location": charges.location_url(location),
+        "location": charge_payloads.location_url(location),
         "tipoCob": location.charge_type,
-        "criacao": charges.rfc3339(location.created_at),
+        "criacao": rfc3339(location.created_at),
     }
     if with_txid:
         charge = linked_charge(location)
@@ -626,7 +627,9 @@ def _pix_representation(charge: PixCharge, transfer: PixTransfer) -> dict:
     body = pix_document(transfer)
     body.setdefault("devolucoes", [])
     if charge.kind == PixCharge.Kind.COBV:
-        due = charges.cobv_amount_due(charge, charges.brasilia_date(transfer.created_at))
+        due = charge_payloads.cobv_amount_due(
+            charge, charge_payloads.brasilia_date(transfer.created_at)
+        )
         components = {"original": {"valor": cents_to_str(due.original)}}
         for name in ("multa", "juros", "abatimento", "desconto"):
             if getattr(due, name):
@@ -639,7 +642,7 @@ def _pix_representation(charge: PixCharge, transfer: PixTransfer) -> dict:
 
 def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
     """CobGerada / CobVGerada (with_pix: CobCompleta / CobVCompleta) as a dict."""
-    calendar: dict[str, Any] = {"criacao": charges.rfc3339(charge.created_at)}
+    calendar: dict[str, Any] = {"criacao": rfc3339(charge.created_at)}
     body: dict[str, Any] = {"calendario": calendar, "txid": charge.txid, "revisao": charge.revision}
     historical = getattr(charge, "_historical", False)
     if charge.location_id is not None:
@@ -647,7 +650,7 @@ def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
         body["loc"] = location_representation(location, with_txid=False)
         body["location"] = body["loc"]["location"]
     body["status"] = charge.status
-    debtor = charges.debtor_of(charge)
+    debtor = charge_payloads.debtor_of(charge)
     if debtor:
         body["devedor"] = debtor
     if charge.kind == PixCharge.Kind.COB:
@@ -659,7 +662,7 @@ def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
     else:
         calendar["dataDeVencimento"] = charge.due_date
         calendar["validadeAposVencimento"] = charge.valid_days_after_due
-        body["recebedor"] = charges.recipient_of(charge.customer)
+        body["recebedor"] = charge_payloads.recipient_of(charge.customer)
         body["valor"] = {"original": cents_to_str(charge.amount), **(charge.value_terms or {})}
     body["chave"] = charge.key
     if charge.payer_request:
@@ -667,7 +670,7 @@ def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
     if charge.additional_info:
         body["infoAdicionais"] = charge.additional_info
     if charge.location_id is not None:
-        body["pixCopiaECola"] = charges.charge_brcode(charge)
+        body["pixCopiaECola"] = charge_payloads.charge_brcode(charge)
     if with_pix and not historical:
         payments = list(charge.payments.all())
         if payments or charge.status == PixCharge.Status.CONCLUIDA:
@@ -678,8 +681,8 @@ def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
 def query_parameters(values: dict, page: Page, *, names: tuple[str, ...]) -> dict:
     """`parametros` of a list answer: what was asked, and the pagination found."""
     body: dict[str, Any] = {
-        "inicio": charges.rfc3339(values["inicio"]),
-        "fim": charges.rfc3339(values["fim"]),
+        "inicio": rfc3339(values["inicio"]),
+        "fim": rfc3339(values["fim"]),
     }
     for name in names:
         if values.get(name) is not None:

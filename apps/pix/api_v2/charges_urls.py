@@ -5,7 +5,7 @@ host named by settings.PIX_LOCATION_HOST."""
 
 from django.urls import path
 
-from . import charges_views as views
+from apps.pix.api_v2 import charges_views as views
 
 urlpatterns = [
     path("cob", views.CobApi.as_view(), name="pix-v2-cob"),

@@ -37,8 +37,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import DomainError, _violations
-from apps.pix import charges
-from apps.pix.charge_errors import (
+from apps.pix.api_v2 import charges_serializers as s
+from apps.pix.charges import payloads as charge_payloads
+from apps.pix.charges import services as charges
+from apps.pix.charges.errors import (
     BACEN_ERROR_BASE,
     AcessoNegado,
     CobPayloadOperacaoInvalida,
@@ -48,21 +50,19 @@ from apps.pix.charge_errors import (
     RequisicaoInvalida,
     violation,
 )
-from apps.pix.charge_errors import ERRORS_BY_KIND as _ERRORS
-from apps.pix.charge_jws import public_jwks
-from apps.pix.charge_selectors import (
+from apps.pix.charges.errors import ERRORS_BY_KIND as _ERRORS
+from apps.pix.charges.jws import public_jwks
+from apps.pix.charges.selectors import (
     ChargeQuery,
     LocationQuery,
+    api_customer_of_user,
     charge_at_revision,
     charge_of_customer,
     charges_of_customer,
-    customer_of_user,
     location_of_customer,
     locations_of_customer,
 )
 from apps.pix.models import PixCharge
-
-from . import charges_serializers as s
 
 PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json")
 NO_STORE = {"Cache-Control": "private, no-store"}
@@ -172,7 +172,7 @@ class _PixV2View(APIView):
         return super().handle_exception(exc)
 
     def customer(self):
-        return customer_of_user(self.request.user)
+        return api_customer_of_user(user=self.request.user)
 
     def body(self, serializer_class: type[serializers.Serializer]) -> dict:
         raw = self.request.data
@@ -558,9 +558,9 @@ class _PayloadView(_PixV2View):
 
     def serve(self, token: str) -> HttpResponse:
         now = timezone.now()
-        location = charges.location_by_path(kind=self.kind, token=token)
+        location = charge_payloads.location_by_path(kind=self.kind, token=token)
         pay_date = self._intended_payment_date() if self.kind == PixCharge.Kind.COBV else None
-        jws = charges.signed_location_payload(location, now=now, pay_date=pay_date)
+        jws = charge_payloads.signed_location_payload(location, now=now, pay_date=pay_date)
         return HttpResponse(jws, content_type=JOSE, headers={"Cache-Control": "no-store"})
 
     def _intended_payment_date(self) -> dt.date | None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import pix_views
+from apps.pix.api_v2 import pix_views
 
 urlpatterns = [
     path("pix", pix_views.PixListApi.as_view(), name="pix-v2-pix-list"),

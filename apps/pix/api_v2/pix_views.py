@@ -1,5 +1,5 @@
 """API Pix (BACEN, v2): received Pix, their refunds, and webhooks. Thin views: parse, call a
-service or selector (apps/pix/received.py, apps/pix/pix_webhooks.py), render.
+service or selector (apps/pix/transfers/selectors.py, apps/pix/charges/webhooks.py), render.
 
     GET    /pix                           PixConsultados (inicio, fim required)
     GET    /pix/{e2eid}                   Pix
@@ -10,7 +10,7 @@ service or selector (apps/pix/received.py, apps/pix/pix_webhooks.py), render.
     DELETE /webhook/{chave}               204
     GET    /webhook                       WebhooksConsultados
 
-Errors are problem+json with BACEN's types (apps/pix/pix_errors.py). Another customer's Pix,
+Errors are problem+json with BACEN's types (apps/pix/transfers/errors.py). Another customer's Pix,
 refund or webhook does not exist for the caller (404).
 """
 
@@ -28,29 +28,15 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.pix.charge_selectors import customer_of_user
-from apps.pix.pix_errors import (
-    PixConsultaInvalida,
-    PixDevolucaoInvalida,
-    WebhookConsultaInvalida,
-    WebhookOperacaoInvalida,
-    with_violation,
-)
-from apps.pix.pix_webhooks import (
+from apps.pix.charges.errors import WebhookConsultaInvalida, WebhookOperacaoInvalida, with_violation
+from apps.pix.charges.selectors import api_customer_of_user
+from apps.pix.charges.webhooks import (
     webhook_configure,
     webhook_of_customer,
     webhook_remove,
     webhooks_of_customer,
 )
-from apps.pix.received import (
-    paginate,
-    received_pix_of_customer,
-    received_pix_refund,
-    received_pix_search,
-    refund_of_customer,
-)
-
-from .pix_serializers import (
+from apps.pix.transfers.api_v2_serializers import (
     PAGE,
     PER_PAGE,
     DevolucaoSerializer,
@@ -68,6 +54,14 @@ from .pix_serializers import (
     query_dict,
     rfc3339,
 )
+from apps.pix.transfers.errors import PixConsultaInvalida, PixDevolucaoInvalida
+from apps.pix.transfers.selectors import (
+    paginate,
+    received_pix_of_customer,
+    received_pix_search,
+    refund_of_customer,
+)
+from apps.pix.transfers.services.api_refunds import received_pix_refund
 
 PIX_TAG = "API Pix - pix"
 WEBHOOK_TAG = "API Pix - webhook"
@@ -118,7 +112,7 @@ class PixListApi(APIView):
         description="The caller's received and settled Pix, settled within [inicio, fim].",
     )
     def get(self, request):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         search = PixQueryInput.search(request.query_params, PixConsultaInvalida)
         page = received_pix_search(customer=customer, search=search)
         body = {
@@ -141,7 +135,7 @@ class PixDetailApi(APIView):
         responses={200: PixSerializer, 403: PROBLEM, 404: PROBLEM},
     )
     def get(self, request, e2eid: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         transfer = received_pix_of_customer(customer=customer, end_to_end_id=e2eid)
         return Response(pix_document(transfer), headers=NO_STORE)
 
@@ -166,7 +160,7 @@ class PixRefundApi(APIView):
         ),
     )
     def put(self, request, e2eid: str, id: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         values = DevolucaoSolicitadaInput.checked(
             _body(request, PixDevolucaoInvalida), PixDevolucaoInvalida
         )
@@ -191,7 +185,7 @@ class PixRefundApi(APIView):
         responses={200: DevolucaoSerializer, 403: PROBLEM, 404: PROBLEM},
     )
     def get(self, request, e2eid: str, id: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         refund = refund_of_customer(customer=customer, end_to_end_id=e2eid, refund_id=id)
         return Response(DevolucaoSerializer().to_representation(refund), headers=NO_STORE)
 
@@ -215,7 +209,7 @@ class WebhookApi(APIView):
         ),
     )
     def put(self, request, chave: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         values = WebhookSolicitadoInput.checked(
             _body(request, WebhookOperacaoInvalida), WebhookOperacaoInvalida
         )
@@ -234,7 +228,7 @@ class WebhookApi(APIView):
         responses={200: WebhookCompletoSerializer, 403: PROBLEM, 404: PROBLEM},
     )
     def get(self, request, chave: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         webhook = webhook_of_customer(customer=customer, key=chave)
         return Response(WebhookCompletoSerializer().to_representation(webhook), headers=NO_STORE)
 
@@ -246,7 +240,7 @@ class WebhookApi(APIView):
         responses={204: None, 403: PROBLEM, 404: PROBLEM},
     )
     def delete(self, request, chave: str):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         webhook_remove(customer=customer, key=chave, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -266,7 +260,7 @@ class WebhookListApi(APIView):
         responses={200: WebhooksConsultadosSerializer, 400: PROBLEM, 403: PROBLEM},
     )
     def get(self, request):
-        customer = customer_of_user(request.user)
+        customer = api_customer_of_user(user=request.user)
         values = WebhookQueryInput.checked(request.query_params, WebhookConsultaInvalida)
         start, end = values.get("inicio"), values.get("fim")
         page = paginate(

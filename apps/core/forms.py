@@ -1,0 +1,58 @@
+"""Form pieces every portal page shares: money typed the Brazilian way, account pickers."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.money import AmountError, format_brl, parse_amount
+
+AMOUNT_MESSAGES = {
+    "amount_invalid": _("Enter an amount such as 1.234,56 or 1234.56 (at most two decimals)."),
+    "amount_zero": _("The amount must be greater than zero."),
+}
+
+
+# pt-BR writes thousands with dots and decimals with a comma: "1.234,56". The shared parser
+# (apps.core.money.parse_amount, strict=False) reads one separator only, "1234,56" or
+# "1234.56", and rightly refuses "1.234,56" (the API must stay strict). So the form drops
+# the dots when, and only when, the text is a well-formed pt-BR grouping ("1.234",
+# "12.345.678,90"): groups of exactly three digits after each dot. Read the other way,
+# such a text would have three decimal places, which the parser refuses anyway, so no
+# valid reading is lost; "1.234" is R$ 1.234,00, as a Brazilian means it, and the
+# confirmation page shows the amount in full before anything moves. Everything else
+# ("12.5", "1,234.56", "1.23.4") goes to the parser as typed. No float anywhere.
+_PT_BR_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?$")
+_CURRENCY_PREFIX = re.compile(r"^R\$\s*", re.IGNORECASE)
+
+
+def parse_portal_amount(text: str) -> int:
+    """Centavos from what a person types: "1.234,56", "1234,56", "1234.56", "12.5", "12",
+    "R$ 12,34".
+
+    Raises `forms.ValidationError` (translated) for anything else, zero included.
+    """
+    value = _CURRENCY_PREFIX.sub("", text.strip())
+    if not value.isascii():
+        # `\d` also matches other scripts' digits ("١٢"), which Decimal would happily read.
+        raise forms.ValidationError(AMOUNT_MESSAGES["amount_invalid"], code="invalid")
+    if _PT_BR_GROUPED.match(value):
+        value = value.replace(".", "")
+    try:
+        cents = parse_amount(value, strict=False, allow_zero=True)
+    except AmountError:
+        raise forms.ValidationError(AMOUNT_MESSAGES["amount_invalid"], code="invalid") from None
+    if cents == 0:
+        raise forms.ValidationError(AMOUNT_MESSAGES["amount_zero"], code="min_value")
+    return cents
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Short enough for the narrow form; the branch is always 0001.
+        return _("%(number)s · available %(available)s") % {
+            "number": obj.number,
+            "available": format_brl(obj.available_balance),
+        }

@@ -1,0 +1,108 @@
+"""Display helpers shared by the Pix console's admin modules (keys, transfers, charges, MED):
+bank names, masked tax ids, links to ledger entries, the transition log, the queue filter."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.admin_masking import (
+    masked_key,
+    xml_display,
+)
+from apps.core.admin_tools import (
+    html_table,
+)
+from apps.core.documents import mask_tax_id, normalize_tax_id
+from apps.core.fsm import transitions_of
+from apps.pix import participants
+from apps.pix.adapters import dict as dict_api
+
+_BR = mark_safe("<br>")  # a constant separator for format_html_join
+
+
+def _bank(ispb: str) -> str:
+    return f"{participants.name_of(ispb)} ({ispb})" if ispb else "-"
+
+
+# Shared with the simulators' console (apps.simulators), hence in apps.core.
+_masked = masked_key
+
+
+_xml_display = xml_display
+
+
+def _entry_link(entry_id: int | None) -> str:
+    if entry_id is None:
+        return "-"
+    url = reverse("admin:accounts_journalentry_change", args=[entry_id])
+    return format_html('<a href="{}">#{}</a>', url, entry_id)
+
+
+def _full_tax_id(value: str) -> str:
+    return normalize_tax_id(value) or "-"
+
+
+def _masked_tax_id(value: str) -> str:
+    return mask_tax_id(value) if value else "-"
+
+
+def _owner_type(tax_id: str) -> str:
+    return dict_api.NATURAL_PERSON if len(normalize_tax_id(tax_id)) == 11 else dict_api.LEGAL_PERSON
+
+
+def _transitions_table(obj) -> str:
+    rows = [
+        (
+            timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
+            log.transition,
+            f"{log.source_state} → {log.target_state}",
+            log.actor_label,
+            log.reason,
+        )
+        for log in transitions_of(obj).order_by("at", "id")
+    ]
+    if not rows:
+        return "-"
+    return html_table((_("at"), _("transition"), _("states"), _("by"), _("reason")), rows)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """A state filter whose default, with no parameter, is the work queue (`pending_states`);
+    each state, and "all", are a click away."""
+
+    title = _("queue")
+    parameter_name = "queue"
+    pending_states: tuple[str, ...] = ()
+    PENDING = "pending"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        states = model_admin.model._meta.get_field("state").choices
+        return [(self.PENDING, _("waiting for a decision")), *states, (self.ALL, _("all"))]
+
+    def value(self):
+        return super().value() or self.PENDING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.PENDING:
+            return queryset.filter(state__in=self.pending_states)
+        if value == self.ALL:
+            return queryset
+        if value in {str(lookup) for lookup, _title in self.lookup_choices}:
+            return queryset.filter(state=value)
+        raise IncorrectLookupParameters(f"Unknown queue {value!r}.")

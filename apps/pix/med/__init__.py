@@ -1,0 +1,1 @@
+"""MED (Mecanismo Especial de Devolução): infraction reports and cautionary blocks."""

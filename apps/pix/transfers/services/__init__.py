@@ -1,0 +1,1 @@
+"""Pix transfer services: send, payees, scheduled, receive, refunds and the SPI submission."""
