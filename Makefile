@@ -43,6 +43,8 @@ run: demo
 test: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/bandit -c pyproject.toml -r apps athena -ll -q
+	$(PY) .ci/dependency_audit.py
 	ATHENA_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	ATHENA_TESTING=true $(PY) manage.py check
 	ATHENA_TESTING=true $(PY) -m pytest $(PYTEST_ARGS)

@@ -41,6 +41,10 @@ app.conf.beat_schedule = {
         "task": "apps.core.tasks.purge_expired_api_tokens_task",
         "schedule": 3600.0,
     },
+    "verify-audit-chain": {
+        "task": "apps.core.tasks.verify_audit_chain_task",
+        "schedule": 86400.0,  # daily: a full walk of the chain, streamed
+    },
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "mozilla_django_oidc",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.pix",
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.ClientInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +98,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Content-Security-Policy (with a per-response nonce) and Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "apps.core.security_headers.PermissionsPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "apps.core.middleware.ApiErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -241,8 +247,17 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Athena Pay] "
 # Pages and emails name the customer, not the username allauth derives from the email.
 ACCOUNT_USER_DISPLAY = "apps.accounts.views.user_display"
+# Failed sign-ins, per client address and per account: the portal's and the admin's
+# password logins alike (apps.core.admin_login); a refused attempt is audited by the adapter.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+ACCOUNT_ADAPTER = "apps.core.account_adapter.AccountAdapter"
+# Passkeys (WebAuthn) beside TOTP: as a second factor and, on their own, to sign in.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Browsers treat http://localhost as secure; elsewhere WebAuthn needs https.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool(
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG or TESTING
+)
 MFA_TOTP_ISSUER = "Athena Pay"
 
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="athena-staff")
@@ -274,6 +289,8 @@ OIDC_CREATE_USER = True
 OIDC_ROLES_CLAIM = env("OIDC_ROLES_CLAIM", default="realm_access.roles")
 # Bearer JWTs must name this audience when set (a Keycloak "audience" mapper adds it).
 OIDC_API_AUDIENCE = env("OIDC_API_AUDIENCE", default="")
+# Clients (`azp`) whose access tokens the API takes; empty means OIDC_RP_CLIENT_ID only.
+OIDC_API_AUTHORIZED_PARTIES = env.list("OIDC_API_AUTHORIZED_PARTIES", default=[])
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)  # seconds per call to Keycloak
 # Staff land in the admin (the portal keeps LOGIN_REDIRECT_URL); failures go back to the
@@ -312,7 +329,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AthenaAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size, depth and NUL limits for every JSON body (apps/core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.SafeJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
@@ -326,6 +344,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Error answers documented as the problem+json they are (apps.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.problem_responses",
+    ],
 }
 APPEND_SLASH = False
 
@@ -366,6 +389,46 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta t
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and <style> blocks only from our origin or
+# carrying the response's nonce (`{{ request.csp_nonce }}`); no inline event handlers, no
+# eval, no framing, forms post only to us and to the staff identity provider (the admin's
+# logout redirects there). deploy/nginx sends the same policy on what nginx answers itself.
+_oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],  # allauth's TOTP QR code is a data: URI
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],  # htmx, WebAuthn and the websockets, same origin
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF, _oidc_origin],
+    }
+}
+# Browser features no page of ours uses are off, for us and for anything embedded; WebAuthn
+# (passkeys) stays on for our own origin.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "bluetooth": [],
+    "browsing-topics": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not TESTING)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -380,7 +443,12 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.core.logging.RequestIdFilter"},
+        # Masks CPF/CNPJ, e-mails and phone keys in every line (paths, query strings,
+        # messages, tracebacks): personal data never reaches the logs.
+        "personal_data": {"()": "apps.core.logging.PersonalDataFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -394,11 +462,15 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "personal_data"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own loggers print through the one masked handler, not through their
+        # default console handlers (runserver's request line carries the query string).
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # The filesystem transport (no CELERY_BROKER_URL) has no host and kombu warns so at

@@ -1,13 +1,16 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views as core_views
 from apps.core.oauth_views import OAuthTokenApi
 from apps.core.oidc import StaffLogoutView
 from apps.pix.api_v2 import charges_views as pix_charges_views
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"  # drf-spectacular's SWAGGER_UI_DIST
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -21,7 +24,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("oauth/token", OAuthTokenApi.as_view(), name="oauth-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Swagger UI comes from its CDN, its script from this view (no inline script: CSP).
+    path(
+        "api/docs/",
+        csp_update(
+            {"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]}
+        )(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
     path("api/v1/", include("athena.api_urls")),
     path("api/pix/v2/", include("apps.pix.api_v2.urls")),
     # API Pix payload locations (capability URLs, no auth): what a dynamic BR Code points to.

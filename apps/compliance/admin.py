@@ -1,13 +1,15 @@
 """The compliance console for screening: lists and results read-only, the watchlist
-editable by compliance officers (their role holds the watchlist's add/change permissions)."""
+editable by compliance officers (their role holds the watchlist's add/change permissions).
+The watchlist and the hits' decisions keep their history (who changed what, when)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_tools import ReadOnlyAdmin, admin_link
+from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin, ReadOnlyMixin, admin_link
 
 from . import services
 from .models import (
@@ -78,7 +80,7 @@ class ListEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WatchlistEntry)
-class WatchlistEntryAdmin(admin.ModelAdmin):
+class WatchlistEntryAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "country", "birth_date", "is_active", "updated_at")
     list_filter = ("is_active", "kind")
     search_fields = ("name", "aliases")
@@ -141,7 +143,7 @@ class ScreeningResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScreeningHit)
-class ScreeningHitAdmin(ReadOnlyAdmin):
+class ScreeningHitAdmin(HistoryViewOnlyMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ("listed_name", "source", "entry_id", "score", "status", "result_link")
     list_filter = ("status", "source")
     search_fields = ("listed_name", "matched_name", "result__screened_name")

@@ -13,6 +13,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.models import tracked_history
+
 
 class Source(models.TextChoices):
     OFAC = "ofac", "OFAC SDN"
@@ -137,6 +139,9 @@ class WatchlistEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Officers add, edit and deactivate entries in the admin: who changed a name or switched
+    # an entry off, and when, is evidence for any screening that did or did not hit.
+    history = tracked_history()
 
     class Meta:
         verbose_name = _("watchlist entry")
@@ -209,6 +214,8 @@ class ScreeningHit(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
+    # Officers clear or confirm hits from the admin: each decision is a version, with who.
+    history = tracked_history()
 
     class Meta:
         verbose_name = _("screening hit")

@@ -397,6 +397,7 @@ def hit_set_status(*, hit: ScreeningHit, status: str, actor) -> ScreeningHit:
     with transaction.atomic():
         hit = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
         hit.status = status
+        hit._change_reason = f"hit {status}"
         hit.save(update_fields=["status"])
         # "compliance.hit_confirmed": the audit action column holds 32 characters.
         record_event("compliance.hit_" + status, actor=actor, obj=hit)

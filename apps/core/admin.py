@@ -29,7 +29,15 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin_masking import mask_tax_ids_in_data, mask_tax_ids_in_text
-from apps.core.admin_tools import HistoryViewOnlyMixin, ReadOnlyAdmin, pretty_json
+from apps.core.admin_tools import (
+    HistoryViewOnlyMixin,
+    ReadOnlyAdmin,
+    ReadOnlyMixin,
+    ReasonActionsMixin,
+    StateFirstOrdering,
+    pretty_json,
+    transition_action,
+)
 from apps.core.api_client_auth import known_scopes
 from apps.core.api_clients import api_client_create, api_client_revoke
 from apps.core.models import (
@@ -38,6 +46,7 @@ from apps.core.models import (
     IdempotencyRecord,
     OutboxMessage,
     StateTransitionLog,
+    SystemAlert,
     User,
     WebhookAttempt,
     WebhookDelivery,
@@ -161,7 +170,38 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "object_id",
         "object_repr",
         "detail",
+        "seq",
+        "prev_hash",
+        "hash",
     )
+
+
+@admin.register(SystemAlert)
+class SystemAlertAdmin(
+    ReasonActionsMixin, HistoryViewOnlyMixin, StateFirstOrdering, ReadOnlyMixin, SimpleHistoryAdmin
+):
+    """Alerts of the shared kernel (a broken audit chain): staff acknowledge and resolve
+    them with a reason; nobody edits or deletes one."""
+
+    first_states = (SystemAlert.State.OPEN,)
+    list_display = ("id", "kind", "state", "message", "created_at")
+    list_display_links = ("id",)
+    list_filter = ("state", "kind", "created_at")
+    search_fields = ("message",)
+    history_list_display = ("state",)
+    fields = ("kind", "state", "message", "detail_display", "created_at", "updated_at")
+    readonly_fields = fields
+    actions = (
+        transition_action("acknowledge", _("Acknowledge"), permission="handle"),
+        transition_action("resolve", _("Resolve"), permission="handle"),
+    )
+
+    def has_handle_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_systemalert")
+
+    @admin.display(description=_("detail"))
+    def detail_display(self, obj: SystemAlert) -> str:
+        return pretty_json(obj.detail)
 
 
 @admin.register(StateTransitionLog)

@@ -12,8 +12,18 @@ class CoreConfig(AppConfig):
         from apps.core import audit, fsm, schema  # noqa: F401  (receivers, extensions)
 
         audit.connect_allauth_receivers()
+        _throttle_admin_login()
         # Every migrate ends by applying the role map, so models added later are covered.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="athena_sync_roles")
+
+
+def _throttle_admin_login() -> None:
+    """The admin's password form counts failures as the portal's login does."""
+    from django.contrib import admin
+
+    from apps.core.admin_login import ThrottledAdminLoginForm
+
+    admin.site.login_form = ThrottledAdminLoginForm
 
 
 def _sync_roles(sender, using, **kwargs) -> None:

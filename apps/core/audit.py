@@ -1,4 +1,5 @@
-"""The security audit trail: append-only `AuditEvent`s (a trigger refuses UPDATE/DELETE).
+"""The security audit trail: append-only `AuditEvent`s (a trigger refuses UPDATE/DELETE),
+chained by hashes as the database inserts them (apps/core/audit_chain.py).
 
 `record_event` is the one writer. Receivers below turn Django, allauth and admin signals
 into events; domain code records data exports and permission denials through it too.

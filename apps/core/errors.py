@@ -11,12 +11,14 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.logging import current_request_id
+from apps.core.parsers import PayloadTooLarge, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,11 @@ def problem(
         "correlationId": current_request_id() or None,
     }
     if violations:
-        body["violacoes"] = violations
+        # BACEN's Violacao has string properties, none required: an unknown property or
+        # value is left out, never null.
+        body["violacoes"] = [
+            {key: value for key, value in item.items() if value is not None} for item in violations
+        ]
     return body
 
 
@@ -122,10 +128,29 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable entity",
     429: "Too many requests",
 }
+
+
+def client_input_error(exc: Exception) -> exceptions.APIException | None:
+    """What Django or Python raise on a client's body, as the 400/413 it is (None otherwise).
+
+    Django raises RequestDataTooBig and TooManyFieldsSent/TooManyFilesSent from
+    `request.body`, `request.POST` and the multipart parser; a RecursionError can only come
+    from a body nested deeper than the parser's limit (apps.core.parsers). Each was a 500.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        return too_large()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return exceptions.ParseError("The request has too many fields or files.")
+    if isinstance(exc, RecursionError):
+        return exceptions.ParseError("The request body nests too deeply.")
+    if isinstance(exc, PayloadTooLarge):
+        return exc
+    return None
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -152,6 +177,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    else:
+        exc = client_input_error(exc) or exc
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -163,6 +190,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = "The request has invalid fields."
         if violations and len(violations) == 1:
             detail = violations[0]["razao"]
+    elif getattr(exc, "field", None):  # apps.core.parsers.BodyRejected naming a property
+        code = exc.default_code
+        detail = str(exc.detail)
+        violations = [{"razao": detail, "propriedade": exc.field, "valor": None}]
     else:
         code = getattr(exc, "default_code", "error")
         violations = None

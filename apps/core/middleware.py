@@ -9,11 +9,12 @@ import re
 import time
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
+from django.views.defaults import bad_request
 
-from apps.core.errors import PROBLEM_CONTENT_TYPE, problem_response
+from apps.core.errors import PROBLEM_CONTENT_TYPE, client_input_error, problem_response
 from apps.core.logging import bind_request_id, unbind_request_id
 
 logger = logging.getLogger("athena.request")
@@ -85,6 +86,44 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _query_has_nul(request: HttpRequest) -> bool:
+    # Raw, so that nothing parses request.GET for a request that may never read it.
+    query = request.META.get("QUERY_STRING", "")
+    return "%00" in query or "\x00" in query
+
+
+class ClientInputMiddleware:
+    """NUL bytes in the path or the query string are a 400, before the view runs.
+
+    PostgreSQL text cannot hold NUL: `/api/pix/v2/cob/%00` reached the database as a txid and
+    failed there (DataError, a 500). No identifier, key or parameter of ours has a NUL, so the
+    request is refused: problem+json under /api/, Django's 400 page elsewhere. A view that
+    checks its own path or query, with its own error type (BACEN's CobConsultaInvalida,
+    WebhookOperacaoInvalida on `chave`), says so with `validates_path_text = True` or
+    `validates_query_text = True`. Bodies are checked by apps.core.parsers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        if "\x00" in request.path_info and not getattr(view_class, "validates_path_text", False):
+            return self._refuse(request, "The URL contains a NUL character.")
+        if _query_has_nul(request) and not getattr(view_class, "validates_query_text", False):
+            return self._refuse(request, "The query string contains a NUL character.")
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, detail: str) -> HttpResponse:
+        if _is_api(request):
+            return problem_response(400, code="validation_error", detail=detail)
+        return bad_request(request, SuspiciousOperation(detail))
+
+
 class ApiErrorMiddleware:
     """Under /api/, errors that never reached DRF (unknown route, CSRF, 500) get the
     problem+json shape too, so integrators parse one error format."""
@@ -125,5 +164,10 @@ class ApiErrorMiddleware:
             return problem_response(404, code="not_found", detail="Not found.")
         if isinstance(exception, PermissionDenied):
             return problem_response(403, code="forbidden", detail="Not allowed.")
+        refused = client_input_error(exception)
+        if refused is not None:  # a body too big, too many fields: the client's, not ours
+            return problem_response(
+                refused.status_code, code=refused.default_code, detail=str(refused.detail)
+            )
         logger.exception("unhandled error on %s", request.path)
         return problem_response(500, code="server_error", detail="Internal error; it was logged.")

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from apps.core.crypto import EncryptedTextField
+from apps.core.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class TimeStampedModel(models.Model):
@@ -51,7 +52,13 @@ class User(AbstractUser):
 
 
 class AuditEvent(models.Model):
-    """Append-only log of security events. A trigger refuses UPDATE and DELETE."""
+    """Append-only log of security events, chained by hashes (apps/core/audit_chain.py).
+
+    A trigger refuses UPDATE and DELETE; another, deferred to the commit of the inserting
+    transaction, gives each row the next `seq`, the `hash` of the row before it
+    (`prev_hash`) and its own `hash`: SHA-256 over a canonical rendering of its fields
+    (apps/core/audit_hash.py). Until that commit the three are empty (NULL, "").
+    """
 
     class Action(models.TextChoices):
         LOGIN = "login", _("login")
@@ -84,6 +91,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    seq = models.BigIntegerField(_("chain position"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False, db_default="")
+    hash = models.CharField(max_length=64, editable=False, db_default="")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -100,7 +110,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
+    # A stored response may name a person (a payee's CPF, a key): encrypted at rest.
+    response_body = EncryptedJSONField(null=True)
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -187,7 +198,8 @@ class WebhookDelivery(models.Model):
     event_key = models.CharField(max_length=120)  # e.g. the endToEndId notified
     url = models.URLField(max_length=500)
     secret = EncryptedTextField(blank=True)  # the HMAC key, encrypted at rest
-    payload = models.JSONField(default=dict)
+    # The event names the key it came through (often a CPF) and the payer: encrypted.
+    payload = EncryptedJSONField(default=dict)
     state = models.CharField(max_length=9, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -285,3 +297,56 @@ class ApiAccessToken(models.Model):
     @property
     def scopes(self) -> frozenset[str]:
         return frozenset(self.scope.split())
+
+
+class SystemAlert(ConcurrentTransitionMixin, TimeStampedModel):
+    """Something in the shared kernel that staff must look at: a break in the audit chain,
+    for one. Domain apps keep their own alerts (LedgerAlert, monitoring's queue); this one
+    lives in core because core imports no domain app. (apps.core.fsm.FSMModel is this same
+    base; it imports this module, hence spelled out here.)"""
+
+    class Kind(models.TextChoices):
+        AUDIT_CHAIN = "audit_chain", _("audit chain broken")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        RESOLVED = "resolved", _("resolved")
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    message = models.TextField(_("message"))
+    detail = models.JSONField(_("detail"), default=dict)
+    state = FSMField(_("state"), default=State.OPEN, choices=State.choices, protected=True)
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("system alert")
+        verbose_name_plural = _("system alerts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message[:60]}"
+
+    @transition(field=state, source=State.OPEN, target=State.ACKNOWLEDGED)
+    def acknowledge(self, *, by=None, reason: str = "") -> None:
+        pass
+
+    @transition(field=state, source=[State.OPEN, State.ACKNOWLEDGED], target=State.RESOLVED)
+    def resolve(self, *, by=None, reason: str = "") -> None:
+        pass
+
+
+def _register_third_party_history() -> None:
+    """History for the third-party models staff can change in the admin: a customer's
+    e-mail addresses (allauth) and second factors (allauth MFA). The historical tables live
+    in core. An authenticator's `data` holds its secret (TOTP seed, recovery codes): not
+    copied. The LGPD erasure blanks the addresses in the e-mail history
+    (apps.privacy.services)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from simple_history import register
+
+    register(EmailAddress, app="apps.core", cascade_delete_history=False)
+    register(Authenticator, app="apps.core", excluded_fields=["data"], cascade_delete_history=False)
+
+
+_register_third_party_history()

@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api_client_auth import CertificateProblem, client_cert_thumbprint
 from apps.core.api_clients import OAuthError, client_credentials_from, token_issue
+from apps.core.parsers import SafeFormParser, SafeJSONParser
 from apps.core.throttling import PerIPThrottle
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -50,7 +51,7 @@ class OAuthTokenApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PerIPThrottle]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    parser_classes = [SafeFormParser, MultiPartParser, SafeJSONParser]
 
     @extend_schema(
         request=inline_serializer(

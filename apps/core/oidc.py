@@ -5,10 +5,14 @@
   realm roles onto the staff groups of `apps.core.roles` at every sign-in: groups are added
   and removed, `is_staff`/`is_superuser` follow the roles. No verified email or no staff role
   means no sign-in (and a user whose roles were withdrawn loses the staff groups at once).
-- `BearerTokenAuthentication` (DRF) accepts an access token: a JWT is validated locally
-  against the realm's JWKS (signature, `iss`, `exp`, `aud` when OIDC_API_AUDIENCE is set);
-  an opaque token is checked at the userinfo endpoint, as mozilla-django-oidc does. A bad
-  token answers 401 in the API's problem+json shape.
+- `BearerTokenAuthentication` (DRF) accepts a Keycloak access token, a JWT, validated
+  locally against the realm's JWKS (fetched once into the shared cache, refetched on an
+  unknown `kid` at most every JWKS_MIN_REFRESH_SECONDS): signature with an allowed
+  algorithm, `iss`, `exp`, `nbf`, `azp` (OIDC_API_AUTHORIZED_PARTIES) and `aud` when
+  OIDC_API_AUDIENCE is set. Nothing else is called per request: an opaque token that is
+  not ours (ours, `ath_...`, belong to apps.core.api_client_auth) is refused at once, so
+  anonymous traffic never reaches the identity provider. A bad token answers 401 in the
+  API's problem+json shape.
 - `StaffOIDCCallbackView` sends staff to the admin after sign-in (the portal keeps
   LOGIN_REDIRECT_URL) and back to the admin login page, with a message, on failure.
 """
@@ -142,6 +146,7 @@ def decode_jwt(token: str, key: Any, *, audience: str | None) -> dict[str, Any]:
             options={
                 "require": ["exp", "iat", "iss", "sub"],
                 "verify_aud": audience is not None,
+                "verify_nbf": True,
             },
         )
     except jwt.PyJWTError as exc:
@@ -155,19 +160,33 @@ def _jwks_cache_key() -> str:
 
 def fetch_jwks(*, force: bool = False) -> dict[str, Any]:
     """The provider's key set, cached; `force` refetches unless fetched moments ago."""
-    cached = cache.get(_jwks_cache_key())
+    key = _jwks_cache_key()
+    cached = cache.get(key)
     if cached and not force:
         return cached
     if cached and time.time() - cached["fetched_at"] < JWKS_MIN_REFRESH_SECONDS:
         return cached
-    response = requests.get(
-        settings.OIDC_OP_JWKS_ENDPOINT,
-        timeout=getattr(settings, "OIDC_TIMEOUT", None) or 10,
-        verify=getattr(settings, "OIDC_VERIFY_SSL", True),
-        proxies=getattr(settings, "OIDC_PROXY", None),
-    )
-    response.raise_for_status()
-    body = response.json()
+    # A failed fetch is remembered for a moment too: a provider that is down must not turn
+    # every request carrying a JWT into one more call to it.
+    if cache.get(key + ":failed"):
+        if cached:
+            return cached
+        raise requests.ConnectionError("the JWKS endpoint failed moments ago")
+    try:
+        # The timeout is OIDC_TIMEOUT (10 s by default); bandit sees only literal timeouts.
+        response = requests.get(  # nosec B113
+            settings.OIDC_OP_JWKS_ENDPOINT,
+            timeout=getattr(settings, "OIDC_TIMEOUT", None) or 10,
+            verify=getattr(settings, "OIDC_VERIFY_SSL", True),
+            proxies=getattr(settings, "OIDC_PROXY", None),
+        )
+        response.raise_for_status()
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        cache.set(key + ":failed", True, JWKS_MIN_REFRESH_SECONDS)
+        if isinstance(exc, requests.RequestException):
+            raise
+        raise requests.RequestException(f"the JWKS is not JSON: {exc}") from exc
     keys = body.get("keys") if isinstance(body, dict) else None
     jwks = {"keys": keys if isinstance(keys, list) else [], "fetched_at": time.time()}
     cache.set(_jwks_cache_key(), jwks, JWKS_CACHE_SECONDS)
@@ -191,6 +210,12 @@ def _candidate_keys(header: dict[str, Any], jwks: dict[str, Any]) -> list[jwt.Py
         except jwt.PyJWTError:
             continue  # a key of another type or curve
     return keys
+
+
+def authorized_parties() -> set[str]:
+    """Clients whose access tokens the API takes (`azp`): the staff client by default."""
+    configured = getattr(settings, "OIDC_API_AUTHORIZED_PARTIES", None)
+    return set(configured or [settings.OIDC_RP_CLIENT_ID])
 
 
 def verify_access_token(token: str) -> dict[str, Any]:
@@ -218,6 +243,14 @@ def verify_access_token(token: str) -> dict[str, Any]:
     assert claims is not None
     # An ID token is no access token. Keycloak marks its tokens with `typ` ("Bearer",
     # "ID", "Refresh"); other providers' ID tokens give themselves away by their hashes.
+    # Keycloak's `aud` is "account" unless an audience mapper is set up; `azp` always names
+    # the client the token was issued to, so only our own clients' tokens open the API.
+    azp = claims.get("azp")
+    parties = authorized_parties()
+    if azp is not None and azp not in parties:
+        raise SuspiciousOperation(f"access token issued to {azp!r}")
+    if azp is None and audience is None:
+        raise SuspiciousOperation("access token names neither azp nor a checked audience")
     token_type = claims.get("typ")
     if token_type is not None and str(token_type).lower() not in ("bearer", "at+jwt"):
         raise SuspiciousOperation(f"a {token_type!r} token is not an access token")
@@ -408,22 +441,19 @@ class BearerTokenAuthentication(OIDCAuthentication):
         token = self.get_access_token(request)
         if not token:
             return None
+        if not looks_like_jwt(token):
+            # Keycloak's access tokens are JWTs and ours (ath_...) were judged before this
+            # class: an opaque token is nobody's. No userinfo call: that would let anyone
+            # make us call out (and answer 503 when the provider is down) per request.
+            logger.info("bearer token refused: not a JWT")
+            raise InvalidBearerToken()
         try:
-            if looks_like_jwt(token):
-                user = self.backend.user_from_claims(verify_access_token(token))
-            else:
-                user = self.backend.get_or_create_user(token, None, None)
+            user = self.backend.user_from_claims(verify_access_token(token))
         except SuspiciousOperation as exc:
             logger.info("bearer token refused: %s", exc)
             raise InvalidBearerToken() from exc
-        except requests.HTTPError as exc:
-            code = exc.response.status_code if exc.response is not None else 0
-            if 400 <= code < 500:  # the provider says the token is no good
-                raise InvalidBearerToken() from exc
-            logger.warning("identity provider error: %s", exc)
-            raise IdentityProviderUnavailable() from exc
-        except requests.RequestException as exc:
-            logger.warning("identity provider unreachable: %s", exc)
+        except requests.RequestException as exc:  # only the JWKS fetch calls out
+            logger.warning("identity provider's key set unavailable: %s", exc)
             raise IdentityProviderUnavailable() from exc
         if user is None or not user.is_active:
             raise InvalidBearerToken("No active staff user for this token.")

@@ -48,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "accounts.view_reconciliationrun",
         "accounts.view_ledgeralert",
         "accounts.change_ledgeralert",
+        "core.view_systemalert",
+        "core.change_systemalert",  # acknowledge / resolve (e.g. a broken audit chain)
         "pix.view_pixkey",
         "pix.view_pixclaim",
         "pix.change_pixclaim",  # the claim actions (give up, cancel, sync) of the admin
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "accounts.view_customer",
         "accounts.view_full_tax_id",  # CPF/CNPJ unmasked in the admin (operators see it masked)
         "core.view_auditevent",
+        "core.view_systemalert",
         "core.view_statetransitionlog",
         "accounts.view_account",
         "accounts.view_journalentry",

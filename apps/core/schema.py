@@ -29,3 +29,46 @@ class AthenaAutoSchema(AutoSchema):
             view_name = outer.split(".")[-1].removesuffix("Api").removesuffix("View")
             return view_name + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+
+PROBLEM_DESCRIPTION = "application/problem+json"
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 7807 problem details (apps.core.errors), as BACEN's API Pix answers.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "correlationId": {"type": "string"},
+        "violacoes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"razao": {"type": "string"}, "propriedade": {}, "valor": {}},
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def problem_responses(result, generator, request, public):
+    """POSTPROCESSING_HOOKS: every error answer a view declares as a problem (an
+    OpenApiResponse described "application/problem+json") is documented with that media type
+    and the Problem schema, as the server sends it. Declared as plain JSON, a client
+    generator and schemathesis' content-type check would both expect application/json."""
+    declared = False
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                if response.get("description") == PROBLEM_DESCRIPTION:
+                    response["content"] = {
+                        PROBLEM_DESCRIPTION: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    }
+                    declared = True
+    if declared:
+        result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    return result

@@ -40,6 +40,14 @@ def deliver_due_webhooks_task() -> int:
     return webhooks.deliver_due_webhooks()
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def verify_audit_chain_task() -> bool:
+    """Beat (daily): walk the audit hash chain; a break opens a SystemAlert for staff."""
+    from apps.core.audit_chain import verify_and_alert
+
+    return verify_and_alert().ok
+
+
 @shared_task(acks_late=True)
 def ping(nonce: str) -> dict:
     """Round-trip probe used by readiness checks and integration tests."""

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors as account_selectors
 from apps.core.api_fields import AmountField
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.parsers import SafeFormParser
 
 from . import selectors, services, views
 from .models import KycDocument, KycRequest
@@ -126,7 +127,7 @@ class RequestDetailApi(APIView):
 
 
 class DocumentUploadApi(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, SafeFormParser]
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=KycDocument.Kind.choices)

@@ -42,6 +42,28 @@ def open_request_of_customer(*, customer: Customer) -> KycRequest | None:
     return requests_of_customer(customer=customer).filter(state__in=KycRequest.OPEN_STATES).first()
 
 
+def verified_address(*, customer: Customer) -> dict[str, str] | None:
+    """The address of the customer's latest approved verification that declared one
+    (logradouro, cidade, uf, cep: BACEN's names, as the API Pix shows a `recebedor`)."""
+    found = (
+        KycRequest.objects.filter(customer=customer, state=KycRequest.State.APPROVED)
+        .exclude(address_line="")
+        .exclude(city="")
+        .exclude(state_code="")
+        .exclude(postal_code="")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if found is None:
+        return None
+    return {
+        "logradouro": found.address_line,
+        "cidade": found.city,
+        "uf": found.state_code,
+        "cep": found.postal_code.replace("-", ""),
+    }
+
+
 def kyc_requests_for_review() -> QuerySet[KycRequest]:
     """The compliance queue: requests waiting for an officer, oldest first (the 45-day
     analysis clock of Circular 3.978 runs from submission)."""

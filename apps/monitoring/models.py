@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from apps.core.crypto import EncryptedBinaryField, EncryptedJSONField
 from apps.core.fsm import FSMModel
 from apps.core.models import TimeStampedModel, tracked_history
 
@@ -168,14 +169,16 @@ class CoafReport(TimeStampedModel):
         default=False,
         help_text=_("Cash-equivalent operation at or above the threshold (art. 49)."),
     )
-    parties = models.JSONField(_("parties"), default=list)
-    operations = models.JSONField(_("operations"), default=list)
+    # The parties' names and CPF/CNPJ, the operations and the SISCOAF data (and the PDF
+    # rendered from them) are kept encrypted at rest, history rows included.
+    parties = EncryptedJSONField(_("parties"), default=list)
+    operations = EncryptedJSONField(_("operations"), default=list)
     total_amount = models.BigIntegerField(_("total amount (centavos)"), default=0)
     period_start = models.DateField(_("first operation"), null=True, blank=True)
     period_end = models.DateField(_("last operation"), null=True, blank=True)
     reasoning = models.TextField(_("reasoning"))
-    data = models.JSONField(_("SISCOAF data"), default=dict)
-    document = models.BinaryField(_("PDF"), editable=False)
+    data = EncryptedJSONField(_("SISCOAF data"), default=dict)
+    document = EncryptedBinaryField(_("PDF"), editable=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -23,7 +23,7 @@ from apps.core.fsm import transitions_of
 from apps.pix import participants
 from apps.pix.adapters import dict as dict_api
 
-_BR = mark_safe("<br>")  # a constant separator for format_html_join
+_BR = mark_safe("<br>")  # nosec B308  # a constant separator for format_html_join
 
 
 def _bank(ispb: str) -> str:

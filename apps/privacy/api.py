@@ -105,10 +105,14 @@ class PrivacyExportPdfApi(APIView):
     )
     def get(self, request):
         customer = customer_of(request.user)
-        data = services.customer_export(
-            customer=customer, export_format="pdf", actor=request.user, request=request
+        pdf = services.customer_export(
+            customer=customer,
+            export_format="pdf",
+            actor=request.user,
+            request=request,
+            render=render_export_pdf,
         )
-        response = HttpResponse(render_export_pdf(data), content_type=PDF_CONTENT_TYPE)
+        response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
         filename = f"meus-dados-{timezone.localdate():%Y%m%d}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = NO_STORE["Cache-Control"]

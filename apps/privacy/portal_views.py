@@ -117,10 +117,14 @@ def export_json(request: HttpRequest) -> HttpResponse:
 @require_safe
 def export_pdf(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
-    data = services.customer_export(
-        customer=customer, export_format="pdf", actor=request.user, request=request
+    pdf = services.customer_export(
+        customer=customer,
+        export_format="pdf",
+        actor=request.user,
+        request=request,
+        render=render_export_pdf,
     )
-    response = HttpResponse(render_export_pdf(data), content_type=PDF_CONTENT_TYPE)
+    response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename("pdf")}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -175,11 +176,18 @@ def customer_is_erased_now(customer: Customer) -> bool:
 
 @transaction.atomic
 def customer_export(
-    *, customer: Customer, export_format: str, actor: Any, request: Any = None
-) -> dict:
+    *,
+    customer: Customer,
+    export_format: str,
+    actor: Any,
+    request: Any = None,
+    render: Callable[[dict], Any] | None = None,
+) -> Any:
     """The data export of a customer, recorded as an access request answered at once and
-    audited as a data export."""
+    audited as a data export. With `render` (the PDF), what is returned is its output, made
+    before anything is recorded: an export that fails to render was not delivered."""
     data = customer_data_export(customer)
+    delivered = render(data) if render is not None else data
     req = DataSubjectRequest.objects.create(
         customer=customer, kind=Kind.ACCESS, details=f"download {export_format}"
     )
@@ -196,7 +204,7 @@ def customer_export(
         export_format=export_format,
         description="LGPD data export",
     )
-    return data
+    return delivered
 
 
 def _locked(req: DataSubjectRequest) -> DataSubjectRequest:
@@ -378,6 +386,8 @@ def _erase_user(user: User, anon_label: str) -> dict:
     EmailAddress.objects.filter(user=user).delete()
     # RFC 2606: .invalid never resolves, so nothing can ever be delivered to it.
     email = f"{anon_label}@titular-removido.invalid"
+    # The addresses' history (staff may edit them in the admin) held them too.
+    EmailAddress.history.model.objects.filter(user_id=user.pk).update(email=email)
     user.email = email
     user.username = anon_label
     user.full_name = ERASED_NAME

@@ -353,3 +353,70 @@ def test_unreachable_jwks_is_503_not_500(signer, settings):
     response = call_me(signer())
     assert response.status_code == 503
     assert response.json().keys() >= PROBLEM
+
+
+# --- Nothing is called per request: opaque tokens, the JWKS cache ---------------------------
+
+
+@pytest.fixture
+def outbound(monkeypatch):
+    """Every HTTP request the server makes through `requests`, recorded (and let through)."""
+    from requests.adapters import HTTPAdapter
+
+    urls: list[str] = []
+    send = HTTPAdapter.send
+
+    def recording_send(self, request, *args, **kwargs):
+        urls.append(request.url)
+        return send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
+    return urls
+
+
+@pytest.mark.parametrize(
+    "token", ["garbage-token", "a" * 40, "eyJhbGciOiJSUzI1NiJ9.e30", "x.y.z", "ath"]
+)
+def test_an_opaque_token_is_401_without_calling_the_provider(signer, outbound, token):
+    # The userinfo endpoint is unreachable (port 9): a call out would answer 503.
+    body = assert_401(call_me(token))
+    assert body["status"] == 401
+    assert outbound == []
+
+
+def test_many_requests_fetch_the_key_set_once(signer, jwks_server, outbound):
+    for _ in range(10):
+        assert call_me(signer()).status_code == 200
+    for _ in range(5):
+        assert_401(call_me("opaque-" + "x" * 30))
+    assert jwks_server.hits == 1
+    assert outbound == [jwks_server.url]
+
+
+def test_token_not_yet_valid_is_401(signer):
+    assert_401(call_me(signer(nbf=int(time.time()) + 3600)))
+
+
+def test_token_issued_to_another_client_is_401(signer, settings):
+    assert_401(call_me(signer(azp="some-other-client")))
+    settings.OIDC_API_AUTHORIZED_PARTIES = ["athena-staff", "athena-cli"]
+    assert call_me(signer(azp="athena-cli")).status_code == 200
+
+
+def test_token_without_azp_needs_a_checked_audience(signer, settings):
+    assert_401(call_me(signer(azp=None)))
+    settings.OIDC_API_AUDIENCE = "athena-api"
+    assert call_me(signer(azp=None, aud="athena-api")).status_code == 200
+
+
+def test_wrong_audience_is_401(signer, settings):
+    settings.OIDC_API_AUDIENCE = "athena-api"
+    assert_401(call_me(signer(aud="another-api")))
+
+
+def test_a_provider_that_is_down_is_not_called_per_request(signer, settings, outbound):
+    settings.OIDC_OP_JWKS_ENDPOINT = "http://127.0.0.1:9/certs"
+    cache.clear()
+    for _ in range(5):
+        assert call_me(signer()).status_code == 503
+    assert len(outbound) == 1  # the failure is remembered for JWKS_MIN_REFRESH_SECONDS

@@ -195,17 +195,30 @@ def test_the_button_leads_through_keycloak_into_the_admin(live_server, provider)
 # --- Bearer tokens for the API -----------------------------------------------------------
 
 
-def test_provider_access_token_authenticates_the_api(live_server, provider):
+def test_an_opaque_provider_token_is_refused_without_calling_the_provider(
+    live_server, provider, monkeypatch
+):
+    """This provider's access tokens are opaque (Keycloak's are JWTs, checked locally in
+    test_oidc_backend): the API refuses them at once instead of asking userinfo."""
+    from requests.adapters import HTTPAdapter
+
     put_user(provider, "api-operator", realm_roles=["operator"], name="Integração Ops")
     tokens = provider_access_token(provider, live_server, "api-operator")
+    urls: list[str] = []
+    send = HTTPAdapter.send
+
+    def recording_send(self, request, *args, **kwargs):
+        urls.append(request.url)
+        return send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
 
     response = me(live_server, token=tokens["access_token"])
 
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["groups"] == ["operator"]
-    assert body["is_staff"] is True
-    assert body["full_name"] == "Integração Ops"
+    assert response.status_code == 401, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert [url for url in urls if url.startswith(provider)] == []  # no userinfo call
+    assert not User.objects.filter(email="api-operator@athena.example").exists()
 
 
 def test_access_token_without_staff_role_is_401(live_server, provider):

@@ -469,6 +469,14 @@ def test_documents_with_a_dtd_are_refused():
         dict_api.parse_xml(bomb)
 
 
+def test_a_dtd_in_utf16_is_refused_too():
+    # "<!DOCTYPE" in UTF-16 has no such bytes; expat would read it and expand the entity.
+    bomb = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    with pytest.raises(dict_api.BadRequest):
+        dict_api.parse_xml(bomb.encode("utf-16"))
+    assert dict_api.parse_xml("<x>ok</x>".encode("utf-16")).text == "ok"
+
+
 def test_list_claims_query():
     listing = (
         b"""<?xml version="1.0" encoding="UTF-8" ?>

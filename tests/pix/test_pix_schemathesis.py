@@ -19,10 +19,6 @@ import pytest
 import schemathesis
 from django.contrib.auth.models import Group
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -31,6 +27,7 @@ from apps.pix.keys.services import key_register
 from tests.factories.ledger import funded_account
 from tests.factories.users import UserFactory
 from tests.support.pix_keys import person
+from tests.support.schemathesis import requests_inside_the_test_transaction, session_headers
 
 PIX_PATH = re.compile(r"^/(api/(v1/pix|pix/v2)/|oauth/token$)")
 
@@ -48,23 +45,10 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 @pytest.fixture(autouse=True)
 def _keep_test_transaction(settings):
-    # As Django's test client does: the test's transaction must outlive each request.
     settings.PIX_SPI_LATENCY_MS = "0,0"
     settings.PIX_SPI_TIMEOUT_RATE = 0.0
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def _session_headers(user) -> dict[str, str]:
-    """A logged-in session cookie and CSRF pair, as a browser would send them."""
-    client = Client()
-    client.force_login(user)
-    csrf = _get_new_csrf_string()
-    session = client.cookies["sessionid"].value
-    return {"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf}
+    with requests_inside_the_test_transaction():
+        yield
 
 
 @pytest.fixture
@@ -74,7 +58,7 @@ def identities(db) -> list[dict[str, str]]:
     key_register(account=account, key_type="EVP", actor=customer.user)
     officer = UserFactory(is_staff=True)
     officer.groups.add(Group.objects.get(name="compliance_officer"))
-    return [_session_headers(customer.user), _session_headers(officer)]
+    return [session_headers(customer.user), session_headers(officer)]
 
 
 def test_the_schema_has_pix_operations():

@@ -20,6 +20,7 @@ from PIL import Image
 
 from apps.accounts.models import Account, Customer, Posting
 from apps.accounts.services import deposit
+from apps.core.crypto import LookupEncryptedField
 from apps.core.models import AuditEvent, User
 from apps.kyc import services as kyc_services
 from apps.kyc.models import KycDocument
@@ -171,6 +172,10 @@ def _text_columns(model) -> list[str]:
     ]
 
 
+def _lookup_encrypted(model) -> set[str]:
+    return {f.attname for f in model._meta.concrete_fields if isinstance(f, LookupEncryptedField)}
+
+
 def _rows_holding(value: str) -> dict[str, int]:
     """Every table (live and historical) with a text column equal to or containing value."""
     found: dict[str, int] = {}
@@ -183,7 +188,9 @@ def _rows_holding(value: str) -> dict[str, int]:
             continue
         query = models.Q()
         for column in columns:
-            query |= models.Q(**{f"{column}__contains": value})
+            # An encrypted key column holds whole keys, found by equality only.
+            lookup = "exact" if column in _lookup_encrypted(model) else "contains"
+            query |= models.Q(**{f"{column}__{lookup}": value})
         count = model._default_manager.filter(query).count()
         if count:
             found[model._meta.label] = count

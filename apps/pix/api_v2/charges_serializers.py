@@ -551,6 +551,11 @@ class CobRecebedorOutSerializer(serializers.Serializer):
     nome = serializers.CharField()
     cpf = serializers.CharField(required=False)
     cnpj = serializers.CharField(required=False)
+    # From the receiver's approved identity verification (BACEN's DadosRecebedor).
+    logradouro = serializers.CharField(required=False)
+    cidade = serializers.CharField(required=False)
+    uf = serializers.CharField(required=False)
+    cep = serializers.CharField(required=False)
 
 
 class CobInfoAdicionalOutSerializer(serializers.Serializer):
@@ -648,6 +653,8 @@ def charge_representation(charge: PixCharge, *, with_pix: bool = False) -> dict:
     if charge.location_id is not None:
         location = charge.location
         body["loc"] = location_representation(location, with_txid=False)
+        # BACEN's CobVGerada (and lists of cob) require loc.txid: the charge's own.
+        body["loc"]["txid"] = charge.txid
         body["location"] = body["loc"]["location"]
     body["status"] = charge.status
     debtor = charge_payloads.debtor_of(charge)

@@ -88,7 +88,9 @@ def _body(request, error_cls):
     try:
         return request.data
     except ParseError as exc:
-        raise with_violation(error_cls, exc.detail, prop="body") from None
+        # apps.core.parsers names the property when it can (a NUL in "descricao").
+        prop = getattr(exc, "field", None) or "body"
+        raise with_violation(error_cls, exc.detail, prop=prop) from None
 
 
 class PixListApi(APIView):
@@ -192,6 +194,9 @@ class PixRefundApi(APIView):
 
 class WebhookApi(APIView):
     oauth_scopes = "webhook"
+    # `chave` is checked by the webhook services (WebhookOperacaoInvalida naming it), NUL
+    # included, before any query: not the generic 400 of ClientInputMiddleware.
+    validates_path_text = True
 
     @extend_schema(
         tags=[WEBHOOK_TAG],

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Customer
 from apps.core.money import cents_to_str
 from apps.core.timezones import BRASILIA
+from apps.kyc.selectors import verified_address
 from apps.pix.charges import cobv_amounts
 from apps.pix.charges.api_formats import rfc3339
 from apps.pix.charges.errors import (
@@ -88,9 +89,13 @@ def cobv_amount_due(charge: PixCharge, pay_date: dt.date) -> cobv_amounts.Amount
 
 
 def recipient_of(customer: Customer) -> dict:
-    """`recebedor` from what we know of the customer: name and CPF/CNPJ (we keep no address)."""
+    """`recebedor` from what we know of the customer: name and CPF/CNPJ, and the address of
+    their approved identity verification (BACEN's DadosRecebedor requires logradouro,
+    cidade, uf and cep; a customer who never declared one has none to show)."""
     document = "cnpj" if customer.kind == Customer.Kind.COMPANY else "cpf"
-    return {"nome": customer.full_name, document: customer.tax_id}
+    recipient = {"nome": customer.full_name, document: customer.tax_id}
+    recipient.update(verified_address(customer=customer) or {})
+    return recipient
 
 
 def _payload_debtor(charge: PixCharge) -> dict | None:

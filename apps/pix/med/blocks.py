@@ -32,7 +32,7 @@ from apps.pix.med.common import (
 )
 from apps.pix.med.errors import MedNotAllowed
 from apps.pix.models import CautionaryBlock, InfractionReport, PixTransfer
-from apps.pix.transfers.services.refunds import refunded_total
+from apps.pix.transfers.selectors import refundable_cents
 
 BLOCK_DURATION = timedelta(hours=CautionaryBlock.MAX_DURATION_HOURS)
 
@@ -80,7 +80,7 @@ def _place_block(
 ) -> CautionaryBlock | None:
     """Hold money of a locked transfer's receiving account. amount None: as much as is
     left of the Pix and available (None when that is nothing)."""
-    left = transfer.amount - refunded_total(transfer)
+    left = refundable_cents(transfer)
     available = max(account_services.account_lock_available(account_id=account_id), 0)
     if amount_cents is None:
         amount = min(left, available)

@@ -77,7 +77,8 @@ from apps.pix.med.common import (
 )
 from apps.pix.med.errors import MedNotAllowed
 from apps.pix.models import CautionaryBlock, InfractionReport, PixRefund, PixTransfer
-from apps.pix.transfers.services.refunds import refund_request, refunded_total
+from apps.pix.transfers.selectors import refundable_cents
+from apps.pix.transfers.services.refunds import refund_request
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +415,7 @@ def infraction_report_close(
         if result == InfractionReport.Result.AGREED:
             available = max(account_services.account_lock_available(account_id=account_id), 0)
             held = sum(block.amount for block in blocks)
-            left = max(min(transfer.amount - refunded_total(transfer), available + held), 0)
+            left = max(min(refundable_cents(transfer), available + held), 0)
         ending = "use" if left > 0 else "release"
         for block in blocks:
             _end_block(block, ending, by=actor, reason=f"infraction report {result}")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from apps.accounts.models import Account, Customer
-from apps.core.crypto import EncryptedTextField
+from apps.core.crypto import EncryptedTextField, LookupEncryptedField
 from apps.core.fsm import FSMModel
 from apps.core.models import tracked_history
 from apps.pix.models.keys import PixKey
@@ -71,7 +71,7 @@ class PixCharge(FSMModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_charges")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_charges")
     pix_key = models.ForeignKey(PixKey, on_delete=models.PROTECT, related_name="charges")
-    key = models.CharField(_("chave"), max_length=77)
+    key = LookupEncryptedField(_("chave"))  # often a CPF/CNPJ: encrypted
     status = FSMField(default=Status.ATIVA, choices=Status.choices, protected=True)
     revision = models.PositiveIntegerField(_("revisao"), default=0)
     expires_in_seconds = models.PositiveIntegerField(_("expiracao"), default=86400)

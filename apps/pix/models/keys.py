@@ -33,6 +33,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from apps.accounts.models import Account, Customer
+from apps.core.crypto import LookupEncryptedField
 from apps.core.fsm import FSMModel
 from apps.core.models import tracked_history
 
@@ -81,8 +82,9 @@ class PixKey(FSMModel):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_keys")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_keys")
     key_type = models.CharField(_("key type"), max_length=5, choices=KeyTypes.choices)
-    # Keys are public identifiers in the DICT: stored in clear, masked in logs.
-    key = models.CharField(_("key"), max_length=77, blank=True, db_index=True)
+    # A key is often a document (CPF/CNPJ), an e-mail or a phone: stored encrypted, found
+    # by equality (the token is deterministic; see apps.core.crypto), masked in logs.
+    key = LookupEncryptedField(_("key"), blank=True, db_index=True)
     request_id = models.UUIDField(default=uuid.uuid4, editable=False)
     claim_offer = models.CharField(max_length=11, choices=ClaimTypes.choices, blank=True)
     possession_verified_at = models.DateTimeField(null=True, blank=True)
@@ -196,7 +198,7 @@ class PixClaim(FSMModel):
     role = models.CharField(max_length=7, choices=Role.choices)
     claim_type = models.CharField(max_length=11, choices=ClaimTypes.choices)
     key_type = models.CharField(max_length=5, choices=KeyTypes.choices)
-    key = models.CharField(max_length=77)
+    key = LookupEncryptedField()
     pix_key = models.ForeignKey(PixKey, on_delete=models.PROTECT, related_name="claims")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_claims")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_claims")

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from apps.accounts.models import Account
-from apps.core.crypto import EncryptedTextField, tax_id_lookup_hash
+from apps.core.crypto import EncryptedTextField, LookupEncryptedField, tax_id_lookup_hash
 from apps.core.fsm import FSMModel
 from apps.core.models import tracked_history
 
@@ -58,7 +58,8 @@ class PixTransfer(FSMModel):
     counterparty_branch = models.CharField(max_length=4, blank=True)
     counterparty_account_number = models.CharField(max_length=20)
     counterparty_account_type = models.CharField(max_length=4, blank=True)
-    counterparty_key = models.CharField(max_length=77, blank=True)
+    # The payee's key (a CPF, e-mail, phone...): encrypted, still found by equality.
+    counterparty_key = LookupEncryptedField(blank=True)
     description = models.CharField(max_length=140, blank=True)
     initiation = models.CharField(
         max_length=4, choices=Initiation.choices, default=Initiation.DICT, blank=True
@@ -84,8 +85,9 @@ class PixTransfer(FSMModel):
     credit_entry_id = models.BigIntegerField(null=True, blank=True)
     return_entry_id = models.BigIntegerField(null=True, blank=True)
     reject_reason = models.CharField(max_length=200, blank=True)
-    pacs008 = models.TextField(blank=True)
-    pacs002 = models.TextField(blank=True)
+    # The SPI messages name both parties' CPF/CNPJ: kept for the SPI's audit, encrypted.
+    pacs008 = EncryptedTextField(blank=True)
+    pacs002 = EncryptedTextField(blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     history = tracked_history(excluded_fields=["pacs008", "pacs002"])
 
@@ -181,8 +183,8 @@ class PixRefund(FSMModel):
     debit_entry_id = models.BigIntegerField(null=True, blank=True)
     return_entry_id = models.BigIntegerField(null=True, blank=True)
     reject_reason = models.CharField(max_length=200, blank=True)
-    pacs004 = models.TextField(blank=True)
-    pacs002 = models.TextField(blank=True)
+    pacs004 = EncryptedTextField(blank=True)
+    pacs002 = EncryptedTextField(blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     history = tracked_history(excluded_fields=["pacs004", "pacs002"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from apps.accounts import selectors as account_selectors
 from apps.accounts.models import Account
@@ -22,6 +22,7 @@ from apps.pix.charges.brcode_api import DEFAULT_MERCHANT_CITY
 from apps.pix.codecs.brcode import encode_static
 from apps.pix.codecs.keys import infer_key_type, mask_key
 from apps.pix.models import PixKey, PixRefund, PixTransfer
+from apps.pix.transfers.selectors import refundable_cents, refunded_total
 
 RECENT_PIX = 5
 
@@ -132,15 +133,12 @@ class RefundSummary:
 
 
 def refund_summary(*, transfer: PixTransfer) -> RefundSummary:
+    """`left_cents` is the refund service's own figure: a reversal of the credit counts."""
     refunds = list(transfer.refunds.order_by("-created_at", "-pk"))
-    refunded = (
-        transfer.refunds.exclude(state=PixRefund.State.NAO_REALIZADO).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or 0
-    )
     return RefundSummary(
-        refunds=refunds, refunded_cents=refunded, left_cents=max(transfer.amount - refunded, 0)
+        refunds=refunds,
+        refunded_cents=refunded_total(transfer),
+        left_cents=refundable_cents(transfer),
     )
 
 

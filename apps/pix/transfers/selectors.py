@@ -18,10 +18,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Customer
+from apps.accounts.models import Customer, Posting
 from apps.core.crypto import tax_id_lookup_hash
 from apps.pix.charges.api_formats import Page, paginate
 from apps.pix.codecs.iso20022 import ReturnReason
@@ -40,6 +40,38 @@ NATURE_OF_REASON = {
     ReturnReason.BE08: "MED_OPERACIONAL",
     ReturnReason.FR01: "MED_FRAUDE",
 }
+
+
+def refunded_total(transfer: PixTransfer) -> int:
+    """Centavos refunded or being refunded (refunds the SPI refused gave their money back)."""
+    return (
+        PixRefund.objects.filter(transfer=transfer)
+        .exclude(state=PixRefund.State.NAO_REALIZADO)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+
+
+def reversed_total(transfer: PixTransfer) -> int:
+    """Centavos of the Pix's credit that operations took back from the receiving account
+    (apps.accounts reversals of the credit entry, whole or in part)."""
+    account_id = transfer.receiving_account_id
+    if transfer.credit_entry_id is None or account_id is None:
+        return 0
+    moved = (
+        Posting.objects.filter(
+            entry__reverses_id=transfer.credit_entry_id, account_id=account_id
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return max(-moved, 0)
+
+
+def refundable_cents(transfer: PixTransfer) -> int:
+    """What may still be given back to the payer: the Pix, less every movement of it that
+    already left the receiving account (refunds not refused, reversals of its credit).
+    A reversed receipt must not be refunded again: the payer would be paid twice."""
+    return max(transfer.amount - refunded_total(transfer) - reversed_total(transfer), 0)
 
 
 def nature_of(refund: PixRefund) -> str:

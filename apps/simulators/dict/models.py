@@ -16,7 +16,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.crypto import EncryptedTextField
+from apps.core.crypto import EncryptedTextField, LookupEncryptedField
 from apps.pix.codecs.keys import mask_key
 from apps.pix.models import ClaimTypes, KeyTypes
 
@@ -24,7 +24,8 @@ from apps.pix.models import ClaimTypes, KeyTypes
 class DictEntry(models.Model):
     """A row of the (simulated) national directory: a key bound to an account and owner."""
 
-    key = models.CharField(max_length=77, unique=True)
+    # Keys (CPF/CNPJ, e-mails, phones) encrypted, found by equality (apps.core.crypto).
+    key = LookupEncryptedField(unique=True)
     key_type = models.CharField(max_length=5, choices=KeyTypes.choices)
     participant = models.CharField(max_length=8)
     branch = models.CharField(max_length=4)
@@ -64,7 +65,7 @@ class DictClaim(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     claim_type = models.CharField(max_length=11, choices=ClaimTypes.choices)
-    key = models.CharField(max_length=77)
+    key = LookupEncryptedField()
     key_type = models.CharField(max_length=5, choices=KeyTypes.choices)
     claimer_participant = models.CharField(max_length=8)
     claimer_branch = models.CharField(max_length=4)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.crypto import EncryptedTextField
+
 
 class SpiSimulatedMessage(models.Model):
     """A pacs.008 or pacs.004 that went through the (simulated) SPI, with the SPI's answer.
@@ -29,7 +31,7 @@ class SpiSimulatedMessage(models.Model):
     debtor_ispb = models.CharField(max_length=8)
     creditor_ispb = models.CharField(max_length=8)
     amount_cents = models.BigIntegerField()
-    xml = models.TextField()
+    xml = EncryptedTextField()  # names both parties' CPF/CNPJ: encrypted at rest
     status = models.CharField(max_length=4)  # ACSC/ACCC (settled) or RJCT
     reason = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField()

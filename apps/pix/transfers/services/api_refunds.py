@@ -19,8 +19,8 @@ from apps.pix.transfers.errors import (
     RefundIdConflict,
     RefundNotAllowed,
 )
-from apps.pix.transfers.selectors import REFUND_ID, received_pix_of_customer
-from apps.pix.transfers.services.refunds import refund_request, refunded_total
+from apps.pix.transfers.selectors import REFUND_ID, received_pix_of_customer, refundable_cents
+from apps.pix.transfers.services.refunds import refund_request
 
 REASON_OF_NATURE = {"ORIGINAL": ReturnReason.MD06, "RETIRADA": ReturnReason.SL02}
 
@@ -77,7 +77,7 @@ def received_pix_refund(
         raise with_violation(
             PixDevolucaoInvalida,
             _("The refunds of this Pix would exceed its amount: %(left)s is left to refund.")
-            % {"left": cents_to_str(max(transfer.amount - refunded_total(transfer), 0))},
+            % {"left": cents_to_str(refundable_cents(transfer))},
             prop="valor",
             value=cents_to_str(amount_cents),
         ) from None

@@ -9,7 +9,11 @@
               (SpiTimeout, SPI unavailable) -> stays EM_PROCESSAMENTO, to be submitted again
 
 Locking the Pix's row serialises every refund of one Pix, so concurrent requests can neither
-exceed the original amount nor create one `id` twice.
+exceed the original amount nor create one `id` twice. What is left to refund counts every
+movement of the Pix (selectors.refundable_cents): refunds, and reversals of its credit by
+operations, read with the receiving account's row locked, the lock a reversal's debit takes.
+
+`refunded_total` is re-exported for the MED services.
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from apps.accounts.services import Leg, internal_account_id, post_entry
+from apps.accounts.services import Leg, account_lock_available, internal_account_id, post_entry
 from apps.core.errors import ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.transactions import now_or_after_commit
@@ -37,6 +40,7 @@ from apps.pix.codecs.iso20022 import (
 )
 from apps.pix.models import PixRefund, PixTransfer
 from apps.pix.transfers.errors import RefundExceedsOriginal, RefundIdConflict, RefundNotAllowed
+from apps.pix.transfers.selectors import refundable_cents, refunded_total, reversed_total
 from apps.pix.transfers.services.spi_submit import RESERVES, submit_to_spi, xml_text
 
 logger = logging.getLogger(__name__)
@@ -45,16 +49,8 @@ REFUND_WINDOW = timedelta(days=90)  # Regulamento Pix: devolução up to 90 days
 _REFUND_ID_RE = re.compile(r"\A[a-zA-Z0-9]{1,35}\Z")
 
 
-def refunded_total(transfer: PixTransfer) -> int:
-    return (
-        PixRefund.objects.filter(transfer=transfer)
-        .exclude(state=PixRefund.State.NAO_REALIZADO)
-        .aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-
-
 def _check_refundable(transfer: PixTransfer, amount_cents: int, now: datetime) -> None:
+    """Called with the Pix's row and its receiving account's row locked (refund_request)."""
     if transfer.receiving_account_id is None:
         raise RefundNotAllowed("Only a Pix received can be refunded.")
     if transfer.state != PixTransfer.State.SETTLED:
@@ -62,11 +58,12 @@ def _check_refundable(transfer: PixTransfer, amount_cents: int, now: datetime) -
     received_at = transfer.settled_at or transfer.created_at
     if now - received_at > REFUND_WINDOW:
         raise RefundNotAllowed("A Pix can be refunded up to 90 days after it was received.")
-    refunded = refunded_total(transfer)
-    if refunded + amount_cents > transfer.amount:
+    left = refundable_cents(transfer)
+    if amount_cents > left:
         raise RefundExceedsOriginal(
             f"Refunds would exceed the original amount: {transfer.amount} centavos, "
-            f"{refunded} already refunded or in progress, {amount_cents} asked."
+            f"{refunded_total(transfer)} refunded or in progress, "
+            f"{reversed_total(transfer)} reversed, {amount_cents} asked."
         )
 
 
@@ -101,6 +98,10 @@ def refund_request(
                     f"{existing.amount} centavos, not {amount_cents}."
                 )
             return existing
+        if locked.receiving_account_id is not None:
+            # The account row too: a reversal of the Pix's credit debits this account, so it
+            # waits for this lock (or this check waits for it and then sees it committed).
+            account_lock_available(account_id=locked.receiving_account_id)
         _check_refundable(locked, amount_cents, now)
         refund = PixRefund.objects.create(
             transfer=locked,
