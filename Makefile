@@ -34,6 +34,7 @@ migrate: install
 
 demo: migrate
 	DEBUG=true $(PY) manage.py load_demo_data
+	DEBUG=true $(PY) manage.py seed_cip
 
 # Web (ASGI: HTTP + websockets), Celery worker and beat together under honcho.
 run: demo

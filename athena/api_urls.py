@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from apps.accounts import api as accounts_api
 from apps.accounts import statement_api
+from apps.boleto.issuing import api as boleto_api
 from apps.core import api as core_api
 
 urlpatterns = [
@@ -31,6 +32,8 @@ urlpatterns = [
         name="api-account-statement-ofx",
     ),
     path("pix/", include("apps.pix.urls")),
+    path("boletos/", include("apps.boleto.urls")),
+    path("boletos", boleto_api.BoletoListApi.as_view(), name="api-boletos"),
     path("kyc/", include("apps.kyc.urls")),
     path("privacy/", include("apps.privacy.urls")),
     path("compliance/", include("apps.compliance.urls")),

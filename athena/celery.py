@@ -45,6 +45,15 @@ app.conf.beat_schedule = {
         "task": "apps.core.tasks.verify_audit_chain_task",
         "schedule": 86400.0,  # daily: a full walk of the chain, streamed
     },
+    # Boletos: remittances and returns with COMPE every 5 minutes, schedules and expiry.
+    "boleto-send-remittance": {"task": "apps.boleto.tasks.send_remittance_task", "schedule": 300.0},
+    "boleto-fetch-returns": {"task": "apps.boleto.tasks.fetch_returns_task", "schedule": 300.0},
+    "boleto-run-scheduled": {
+        "task": "apps.boleto.tasks.run_scheduled_payments_task",
+        "schedule": 600.0,
+    },
+    "boleto-expire": {"task": "apps.boleto.tasks.expire_boletos_task", "schedule": 3600.0},
+    "boleto-compe-settle": {"task": "apps.boleto.tasks.compe_settle_task", "schedule": 3600.0},
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

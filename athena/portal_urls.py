@@ -40,3 +40,6 @@ urlpatterns += [path("verification/", include("apps.kyc.portal_urls"))]
 
 # "Meus dados" (apps.privacy.portal_views): reversed as "portal:privacy:<name>".
 urlpatterns += [path("privacy/", include("apps.privacy.portal_urls"))]
+
+# Boletos (apps.boleto.portal.views): reversed as "portal:boleto:<name>".
+urlpatterns += [path("boletos/", include("apps.boleto.portal.urls"))]

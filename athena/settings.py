@@ -581,6 +581,34 @@ PIX_SPI_CLIENTS = {
 PIX_SPI_LATENCY_MS = env("PIX_SPI_LATENCY_MS", default="0,0" if TESTING else "5,40")  # min,max
 PIX_SPI_TIMEOUT_RATE = env.float("PIX_SPI_TIMEOUT_RATE", default=0.0)  # 0.0 .. 1.0
 PIX_SPI_MAX_AMOUNT_CENTS = env.int("PIX_SPI_MAX_AMOUNT_CENTS", default=100_000_000)  # AM02 above
+
+# --- Boletos (apps/boleto) --------------------------------------------------------------
+# Our COMPE bank code (the 3 digits a boleto's barcode starts with; 332 is the code of the
+# ISPB above in BCB's participants list, data/bancos.csv).
+ATHENA_BANK_CODE = env("ATHENA_BANK_CODE", default="332")
+ATHENA_BRANCH = env("ATHENA_BRANCH", default="0001")
+# The CIP registry (Nova Plataforma de Cobranca) and COMPE clearing: "simulator" (default,
+# apps/simulators/cip and compe), "http", or a dotted path (apps.core.adapters).
+BOLETO_CIP_CLIENT = env("BOLETO_CIP_CLIENT", default="simulator")
+BOLETO_CIP_CLIENTS = {
+    "simulator": "apps.simulators.cip.simulator.CipSimulator",
+    "http": "apps.boleto.adapters.cip.CipHttpClient",
+}
+BOLETO_CIP_URL = env("BOLETO_CIP_URL", default="https://npc-h.cip-bancos.org.br/api/v1/")
+BOLETO_CIP_CLIENT_CERT = env("BOLETO_CIP_CLIENT_CERT", default="")
+BOLETO_CIP_CLIENT_KEY = env("BOLETO_CIP_CLIENT_KEY", default="")
+BOLETO_CIP_TIMEOUT = env.float("BOLETO_CIP_TIMEOUT", default=5.0)
+BOLETO_COMPE_CLIENT = env("BOLETO_COMPE_CLIENT", default="simulator")
+BOLETO_COMPE_CLIENTS = {
+    "simulator": "apps.simulators.compe.simulator.CompeSimulator",
+    "http": "apps.boleto.adapters.compe.CompeHttpClient",
+}
+BOLETO_COMPE_URL = env("BOLETO_COMPE_URL", default="https://compe-h.example.invalid/api/")
+BOLETO_COMPE_TIMEOUT = env.float("BOLETO_COMPE_TIMEOUT", default=10.0)
+# What the issuer pays per boleto settled (the tarifa of the return file), in centavos.
+BOLETO_ISSUER_FEE_CENTS = env.int("BOLETO_ISSUER_FEE_CENTS", default=150)
+# Entries posted per round trip when a return file is settled (apps.boleto.settlement).
+BOLETO_SETTLEMENT_BATCH = env.int("BOLETO_SETTLEMENT_BATCH", default=10000)
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from

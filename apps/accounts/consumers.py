@@ -69,3 +69,15 @@ class BalanceConsumer(AsyncJsonWebsocketConsumer):
                 "message_id": event.get("message_id"),
             }
         )
+
+    async def boleto_paid(self, event: dict) -> None:
+        """Boletos of the customer's were paid (apps.boleto.notifications): how many and
+        how much, for the portal's toast."""
+        await self.send_json(
+            {
+                "type": "boleto.paid",
+                "count": event["count"],
+                "amount": event["amount"],
+                "amount_display": format_brl(event["amount"]),
+            }
+        )

@@ -123,6 +123,106 @@ def post_entry(
         raise domain_error from None
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of a batch (`post_entries`): what `post_entry` takes, as a value."""
+
+    kind: str
+    legs: Sequence[Leg]
+    description: str = ""
+    reference_type: str = ""
+    reference_id: str | int = ""
+    metadata: dict | None = None
+
+
+def post_entries(entries: Sequence[Entry], *, created_by_id: int | None = None) -> list[int]:
+    """Post many entries in one round trip; returns their ids, in order.
+
+    For settlement files (a CNAB return of thousands of payments): the same function and
+    the same invariants as `post_entry` (balanced, no overdraft, the balance trigger, the
+    outbox message), each entry checked by PostgreSQL as it is posted, but the calls go out
+    as one pipeline (psycopg's executemany) instead of one network round trip each. Call it
+    inside a transaction: a refused entry refuses the batch, and the caller's transaction
+    rolls back every entry of it."""
+    if not entries:
+        return []
+    params = [
+        (
+            entry.kind,
+            entry.description[:200],
+            entry.reference_type,
+            str(entry.reference_id),
+            created_by_id,
+            None,
+            Jsonb(entry.metadata or {}),
+            [leg.account_id for leg in entry.legs],
+            [leg.amount for leg in entry.legs],
+            SHARDS,
+        )
+        for entry in entries
+    ]
+    try:
+        cursor = _raw_connection().cursor()
+        cursor.executemany(_POST_SQL, params, returning=True)
+        ids = []
+        while True:
+            ids.append(cursor.fetchone()[0])
+            if not cursor.nextset():
+                break
+        return ids
+    except psycopg.Error as exc:
+        if connection.in_atomic_block:
+            transaction.set_rollback(True)
+        domain_error = _translate(exc)
+        if domain_error is None:
+            raise
+        raise domain_error from None
+
+
+# %b: the batch's arrays go over in binary, not rendered as text and parsed back.
+_CREDITS_SQL = (
+    "SELECT athena_post_credits(%b::text[], %b::text[], %b::text[], %b::text[], %b::jsonb, "
+    "%s::bigint, %b::integer[], %b::bigint[], %b::bigint[], %s)"
+)
+
+
+def post_credits(entries: Sequence[Entry], *, created_by_id: int | None = None) -> list[int]:
+    """Post many entries that debit no customer account in one set-based call; returns their
+    ids, in order. A settlement file's credits (see migration 0007): the same checks, rows
+    and triggers as `post_entry`, the credits summed per account into its shards. A leg that
+    debits a customer account is refused (ValidationFailed): post it with `post_entry`."""
+    if not entries:
+        return []
+    leg_entries, leg_accounts, leg_amounts = [], [], []
+    for number, entry in enumerate(entries, start=1):
+        for leg in entry.legs:
+            leg_entries.append(number)
+            leg_accounts.append(leg.account_id)
+            leg_amounts.append(leg.amount)
+    params = (
+        [entry.kind for entry in entries],
+        [entry.description[:200] for entry in entries],
+        [entry.reference_type for entry in entries],
+        [str(entry.reference_id) for entry in entries],
+        Jsonb([entry.metadata or {} for entry in entries]),
+        created_by_id,
+        leg_entries,
+        leg_accounts,
+        leg_amounts,
+        SHARDS,
+    )
+    try:
+        cursor = _raw_connection().execute(_CREDITS_SQL, params)
+        return list(cursor.fetchone()[0])
+    except psycopg.Error as exc:
+        if connection.in_atomic_block:
+            transaction.set_rollback(True)
+        domain_error = _translate(exc)
+        if domain_error is None:
+            raise
+        raise domain_error from None
+
+
 def advance_checkpoints() -> int:
     """Advance the statement watermark and write balance checkpoints below it.
 

@@ -582,3 +582,6 @@ def holds_lock(*, hold_ids: list[int]) -> dict[int, str]:
 
 money_gate_check = money_gate.check  # the same function as apps.accounts.limits.check
 post_entry = ledger.post_entry  # with `Leg` (imported above) for its legs
+post_entries = ledger.post_entries  # a batch of `ledger.Entry` in one round trip
+post_credits = ledger.post_credits  # a batch debiting no customer, set-based
+Entry = ledger.Entry

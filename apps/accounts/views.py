@@ -20,15 +20,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
 from apps.core.models import IdempotencyRecord
+from apps.core.pending import SessionPending
 
 from . import dashboard, selectors, services
 from .forms import BookTransferForm
 
 # Pending transfers live in the session between the form and the confirmation, keyed by a
 # one-time token; a few at most (several tabs), each for a limited time.
-PENDING_SESSION_KEY = "portal_pending_transfers"
-PENDING_MAX = 5
-PENDING_TTL_SECONDS = 15 * 60
+PENDING = SessionPending("portal_pending_transfers")
 
 
 @login_required
@@ -92,21 +91,6 @@ def _domain_error_message(exc: DomainError) -> str:
     return str(message) if message is not None else exc.message
 
 
-def _pending_transfers(request: HttpRequest) -> dict[str, dict]:
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    now = time.time()
-    return {
-        token: item
-        for token, item in pending.items()
-        if now - item.get("created", 0) < PENDING_TTL_SECONDS
-    }
-
-
-def _save_pending(request: HttpRequest, pending: dict[str, dict]) -> None:
-    newest = sorted(pending.items(), key=lambda kv: kv[1]["created"])[-PENDING_MAX:]
-    request.session[PENDING_SESSION_KEY] = dict(newest)
-
-
 def _transfer_form(request: HttpRequest, *args, **kwargs) -> BookTransferForm:
     return BookTransferForm(*args, user=request.user, **kwargs)
 
@@ -125,13 +109,13 @@ def transfer(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _render_transfer_form(request, form, status=400)
         token = str(uuid.uuid4())
-        pending = _pending_transfers(request)
+        pending = PENDING.all(request)
         pending[token] = {**form.pending_transfer(), "created": time.time()}
-        _save_pending(request, pending)
+        PENDING.save(request, pending)
         return redirect("portal:transfer_confirm", token=token)
 
     initial = {}
-    edit = _pending_transfers(request).get(request.GET.get("edit", ""))
+    edit = PENDING.all(request).get(request.GET.get("edit", ""))
     if edit is not None:  # "Back" from the confirmation: the form as it was typed
         initial = dict(edit["form"])
     elif request.GET.get("source", "").isdigit():
@@ -206,7 +190,7 @@ def transfer_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     token = str(token)
     if dashboard.transfer_receipt(user=request.user, token=token) is not None:
         return redirect("portal:transfer_receipt", token=token)
-    pending_all = _pending_transfers(request)
+    pending_all = PENDING.all(request)
     pending = pending_all.get(token)
     if pending is None:
         messages.warning(request, _("This transfer expired or was already handled. Start again."))
@@ -224,7 +208,7 @@ def transfer_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         return _render_transfer_form(request, form, status=422)
     finally:
         pending_all.pop(token, None)
-        _save_pending(request, pending_all)
+        PENDING.save(request, pending_all)
     return redirect("portal:transfer_receipt", token=token)
 
 

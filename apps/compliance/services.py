@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.core.audit import record_event
 from apps.core.documents import mask_tax_id
 from apps.core.errors import ValidationFailed
+from apps.core.transactions import keep_despite_rollback
 
 from .countries import country_key
 from .importers import PARSERS, ImportOutcome, ListImportError, store_version
@@ -304,6 +305,29 @@ def screen_counterparty(*, name: str, tax_id: str = "", context: str = "") -> Sc
     return record_counterparty(
         screen_counterparty_unrecorded(name=name, tax_id=tax_id, context=context)
     )
+
+
+#: Lists whose hit refuses a payment. A PEP is not barred from receiving money (BCB
+#: Circular 3.978 asks for enhanced diligence, not refusal): PEP hits are only recorded.
+BLOCKING_LISTS = frozenset({"ofac", "un", "internal"})
+
+
+def payee_blocking_lists(*, name: str, tax_id: str = "", context: str, record: bool) -> set[str]:
+    """Screen a payment's payee (Pix, boleto beneficiary, TED) before money moves; return
+    the blocking lists it is on (empty: it may be paid).
+
+    `record=True` (a preview) records every screening; otherwise only those with hits are
+    recorded (the compliance queue must see a stopped payment, and a PEP payee), kept apart
+    from the payment's own transaction, which a refusal rolls back (keep_despite_rollback)."""
+    name = (name or "").strip()
+    if not name:
+        return set()
+    found = screen_counterparty_unrecorded(name=name, tax_id=tax_id or "", context=context)
+    if record:
+        record_counterparty(found)
+    elif found.matches:
+        keep_despite_rollback(lambda: record_counterparty(found))
+    return {match.list for match in found.matches} & BLOCKING_LISTS
 
 
 # --- imports ----------------------------------------------------------------------------

@@ -71,6 +71,15 @@ def pretty_json(value: Any) -> str:
     )
 
 
+def preformatted(text: str) -> str:
+    """Fixed-width text (a CNAB file, a message) in a scrolling box, escaped."""
+    return format_html(
+        '<pre style="margin:0;white-space:pre;overflow:auto;max-height:40em;'
+        'font-size:11px">{}</pre>',
+        text or "-",
+    )
+
+
 def locked_transition(model: type[models.Model], pk: int, name: str, *, by, reason: str):
     """Fire a transition on the freshly locked row, in its own transaction.
 

@@ -56,3 +56,41 @@ class AccountChoiceField(forms.ModelChoiceField):
             "number": obj.number,
             "available": format_brl(obj.available_balance),
         }
+
+
+class PortalForm(forms.Form):
+    """A portal form that puts the keyboard focus on its first error, without JavaScript
+    (the `autofocus` attribute), and can take a service's refusal as an error of its own.
+
+    Subclasses say how a domain error reads (`domain_error_message`, in the reader's
+    language) and where a service's `field` lands (`domain_fields`)."""
+
+    #: Where an error of the service's `field` lands on this form (others: non-field).
+    domain_fields: dict[str, str] = {}
+    #: Set when the first error is not a field's: the template focuses the error summary.
+    non_field_focus = False
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.focus_first_error()
+
+    def focus_first_error(self) -> None:
+        if not self.is_bound or not self._errors:
+            return
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        for name, field in self.fields.items():
+            if name in self._errors and not field.widget.is_hidden:
+                field.widget.attrs["autofocus"] = True
+                return
+        self.non_field_focus = True
+
+    def domain_error_message(self, exc) -> str:
+        return exc.message
+
+    def add_domain_error(self, exc, *, field: str | None = None) -> None:
+        target = field or self.domain_fields.get(exc.field or "")
+        if target not in self.fields:
+            target = None
+        self.add_error(target, self.domain_error_message(exc))
+        self.focus_first_error()

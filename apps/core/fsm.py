@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.dispatch import receiver
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, can_proceed
 from django_fsm.signals import post_transition
 
+from apps.core.bulk_copy import copy_rows
 from apps.core.errors import Conflict
 from apps.core.models import StateTransitionLog, TimeStampedModel
 
@@ -81,3 +83,69 @@ def log_transition(sender, instance, name, source, target, **kwargs) -> None:
 def transitions_of(instance: models.Model):
     ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
     return StateTransitionLog.objects.filter(content_type=ct, object_id=str(instance.pk))
+
+
+def record_bulk_transitions(
+    model: type[models.Model],
+    *,
+    sources: dict[int, str],
+    name: str,
+    target: str,
+    by: Any = None,
+    reason: str = "",
+) -> None:
+    """The history rows and transition logs of rows a set-based UPDATE just moved.
+
+    For settlement files that move thousands of rows at once (a CNAB return): the caller
+    locks the rows, decides which may move (`sources`: pk -> the state each left), moves
+    them with one UPDATE and calls this in the same transaction. Each row gets the history
+    row and the log entry `apply_transition` would have written: the history rows are
+    copied from the table by PostgreSQL (encrypted columns stay as they are stored, never
+    decrypted and encrypted again in Python), the logs are streamed with COPY."""
+    if not sources:
+        return
+    # Stamped like django-simple-history stamps a save (the application's clock), so these
+    # rows sort after those the same transaction wrote before.
+    now = timezone.now()
+    actor = _actor_fields(by)
+    actor_id = actor["actor"].pk if actor["actor"] is not None else None
+    label = actor["actor_label"]
+    history = model.history.model  # type: ignore[attr-defined]
+    columns = [
+        connection.ops.quote_name(field.column)
+        for field in history._meta.concrete_fields
+        if not field.name.startswith("history_")
+    ]
+    listed = ", ".join(columns)
+    history_table = connection.ops.quote_name(history._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Table and column names come from the models, quoted; the values are parameters.
+    sql = (
+        f"INSERT INTO {history_table} ({listed}, history_date, history_change_reason, "  # nosec B608
+        f"history_type, history_user_id) SELECT {listed}, %s, %s, '~', %s "
+        f"FROM {table} WHERE id = ANY(%s::bigint[])"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [now, f"{name}: {reason}" if reason else name, actor_id, list(sources)],
+        )
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    copy_rows(
+        StateTransitionLog,
+        (
+            "at",
+            "content_type",
+            "object_id",
+            "transition",
+            "source_state",
+            "target_state",
+            "actor",
+            "actor_label",
+            "reason",
+        ),
+        (
+            (now, content_type.pk, str(pk), name, source, target, actor_id, label, reason[:2000])
+            for pk, source in sources.items()
+        ),
+    )

@@ -66,6 +66,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "core.view_webhookdelivery",
         "core.view_webhookattempt",
         "core.change_webhookdelivery",  # the "Retry now" action on deliveries
+        # Boletos: read the issued and paid boletos and the CNAB files; request or approve
+        # reprocessing a rejected return file (four eyes, enforced by the service).
+        "boleto.view_boleto",
+        "boleto.view_boletopayment",
+        "boleto.view_boletoissuer",
+        "boleto.view_cnabfile",
+        "boleto.view_cnabline",
+        "boleto.change_cnabfile",
+        "simulators.view_cipboleto",
+        "simulators.view_compeitem",
+        "simulators.view_compefile",
+        "simulators.view_compependinganswer",
         # Integrators' OAuth clients: issue (the secret is shown once) and revoke.
         "core.view_apiclient",
         "core.add_apiclient",
@@ -130,6 +142,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "monitoring.view_coafreport",
         "monitoring.add_coafreport",
         "monitoring.approve_coafreport",
+        # Boletos paid and issued, as evidence for alerts.
+        "boleto.view_boleto",
+        "boleto.view_boletopayment",
+        "boleto.view_boletoissuer",
+        "boleto.view_cnabfile",
+        "boleto.view_cnabline",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

@@ -26,6 +26,7 @@ class PixConfig(AppConfig):
         # notifications: a received Pix's webhook, live event and e-mail (outbox handlers).
         # ONBOARD: MED cases in the compliance queue; Pix in the LGPD export and erasure.
         from apps.pix import registrations
+        from apps.pix.charges import events as charge_events  # noqa: F401
         from apps.pix.med import notifications as med_notifications  # noqa: F401
         from apps.pix.med import services as med_services  # noqa: F401
         from apps.pix.transfers import notifications  # noqa: F401

@@ -1,6 +1,18 @@
 """The simulators' tables, one module per simulated system (Django finds them here)."""
 
+from apps.simulators.cip.models import CipBoleto
+from apps.simulators.compe.models import CompeFile, CompeItem, CompePendingAnswer
 from apps.simulators.dict.models import DictClaim, DictEntry, DictLookup, DictTokenBucket
 from apps.simulators.spi.models import SpiSimulatedMessage
 
-__all__ = ["DictClaim", "DictEntry", "DictLookup", "DictTokenBucket", "SpiSimulatedMessage"]
+__all__ = [
+    "CipBoleto",
+    "CompeFile",
+    "CompeItem",
+    "CompePendingAnswer",
+    "DictClaim",
+    "DictEntry",
+    "DictLookup",
+    "DictTokenBucket",
+    "SpiSimulatedMessage",
+]

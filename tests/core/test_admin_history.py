@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 
 #: Changeable in the admin, deliberately without history: label -> why.
 WITHOUT_HISTORY = {
+    "simulators.CipBoleto": (
+        "the simulated outside world (CIP's registry): 'add' and 'pay from another bank' "
+        "play another bank's part in tests and demos"
+    ),
     "auth.Group": (
         "roles are code: apps.core.roles.ROLE_PERMISSIONS is set onto the groups at every "
         "migrate (a hand edit does not survive a deploy); the map's history is git's, and an "

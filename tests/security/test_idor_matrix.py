@@ -28,9 +28,12 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from apps.core.api_clients import api_client_create
+from apps.core.due_amounts import B3, next_business_day
 from apps.pix.keys.services import key_register
 from apps.pix.models import InfractionReport
+from tests.factories.customers import new_cpf
 from tests.factories.ledger import funded_account
+from tests.support.boletos import boleto_elsewhere
 from tests.support.kyc import document_photo
 from tests.support.pix_keys import owner_as_dict, person, register_elsewhere
 from tests.support.pix_med import reported
@@ -71,6 +74,11 @@ API_OBJECTS: dict[tuple[str, str], dict | None] = {
         "details": "x",
     },
     ("POST", "/api/v1/pix/transfers/{transfer_id}/cancel"): {},
+    ("GET", "/api/v1/boletos/{boleto_id}"): None,
+    ("POST", "/api/v1/boletos/{boleto_id}/cancel"): {},
+    ("GET", "/api/v1/boletos/{boleto_id}/pdf"): None,
+    ("GET", "/api/v1/boletos/payments/{payment_id}"): None,
+    ("POST", "/api/v1/boletos/payments/{payment_id}/cancel"): {},
     ("GET", V2 + "/cob/{txid}"): None,
     ("PATCH", V2 + "/cob/{txid}"): {"valor": {"original": "1.00"}},
     ("GET", V2 + "/cobv/{txid}"): None,
@@ -114,6 +122,11 @@ PORTAL_OBJECTS: dict[str, str] = {
     "pix:api_client_revoke": "POST",
     "kyc:detail": "GET",
     "kyc:document": "GET",
+    "boleto:payment_detail": "GET",
+    "boleto:payment_cancel": "POST",
+    "boleto:issued_detail": "GET",
+    "boleto:issued_pdf": "GET",
+    "boleto:issued_cancel": "POST",
 }
 # One-time tokens kept in the owner's session: another session cannot hold them.
 PORTAL_SESSION_TOKENS = {
@@ -121,6 +134,8 @@ PORTAL_SESSION_TOKENS = {
     "transfer_receipt",
     "pix:send_confirm",
     "pix:send_receipt",
+    "boleto:pay_confirm",
+    "boleto:pay_receipt",
 }
 PORTAL_SKIP_PREFIXES = ("admin/", "accounts/", "oidc/", "api/", "qr/", "i18n/")
 
@@ -285,6 +300,29 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
     _created(api.post("/api/v1/privacy/requests", {"kind": "access", "details": "Quero tudo"}))
     api_client, _secret = api_client_create(user=a.user, name="ERP da Ana", scope=["cob.read"])
 
+    boleto = _created(
+        api.post(
+            "/api/v1/boletos",
+            {
+                "account": account.pk,
+                "amount": "150.00",
+                "due_date": due,
+                "payer_name": "Pagador da Ana",
+                "payer_tax_id": new_cpf(),
+            },
+            **_idem(),
+        )
+    )
+    bill_day = next_business_day(dt.date.today() + dt.timedelta(days=2), B3)
+    bill = boleto_elsewhere(payer_customer=a, due_date=bill_day + dt.timedelta(days=5))
+    boleto_payment = _created(
+        api.post(
+            "/api/v1/boletos/payments",
+            {"account": account.pk, "code": bill.barcode, "scheduled_for": bill_day.isoformat()},
+            **_idem(),
+        )
+    )
+    markers |= {boleto["nosso_numero"], boleto["barcode"], "Pagador da Ana"}
     markers |= {received.end_to_end_id, sent["end_to_end_id"], txid, txid_v, refund_id}
     markers |= {api_client.client_id, "ERP da Ana", "Quero tudo", "Falso parente"}
     params = {
@@ -302,6 +340,8 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         "e2eid": received.end_to_end_id,
         "chave": key.key,
         "client_id": api_client.pk,
+        "boleto_id": boleto["id"],
+        "payment_id": boleto_payment["id"],
     }
     per_path = {
         # MED queue actions name a report received against A's Pix, not A's own report.
@@ -322,6 +362,8 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
             "client_id": api_client.pk,
             "request_id": kyc_request["id"],
             "document_id": document["id"],
+            "boleto_id": boleto["id"],
+            "payment_id": boleto_payment["id"],
         },
     }
 

@@ -17,27 +17,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from apps.core.adapters import client_class
+
 logger = logging.getLogger(__name__)
-
-
-def client_class(choice_setting: str, classes_setting: str) -> type:
-    """The client class settings name: `choice_setting` holds a key of the
-    `classes_setting` mapping ("simulator", "http") or a dotted path to a class."""
-    choice = getattr(settings, choice_setting)
-    classes: dict[str, str] = getattr(settings, classes_setting)
-    path = classes.get(choice) or (choice if "." in str(choice) else None)
-    if path is None:
-        names = " or ".join(repr(name) for name in classes)
-        raise ImproperlyConfigured(
-            f"{choice_setting} must be {names}, or a dotted path to a client class; not {choice!r}."
-        )
-    try:
-        return import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"{choice_setting}: cannot import {path!r} ({exc}).") from exc
 
 
 def dict_client(participant: str | None = None):

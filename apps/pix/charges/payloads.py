@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Customer
+from apps.core import due_amounts as cobv_amounts
 from apps.core.money import cents_to_str
 from apps.core.timezones import BRASILIA
 from apps.kyc.selectors import verified_address
-from apps.pix.charges import cobv_amounts
 from apps.pix.charges.api_formats import rfc3339
 from apps.pix.charges.errors import (
     CobPayloadNaoEncontrado,

@@ -173,3 +173,14 @@ def linked_charge(location: PixLocation) -> PixCharge | None:
         return location.charge
     except PixCharge.DoesNotExist:
         return None
+
+
+def account_charge_key(*, account_id: int) -> str | None:
+    """An active Pix key of this account a charge can name (oldest first), or None: what a
+    hybrid boleto's cobv is created with."""
+    return (
+        PixKey.objects.filter(account_id=account_id, state=PixKey.State.ACTIVE)
+        .order_by("created_at", "pk")
+        .values_list("key", flat=True)
+        .first()
+    )

@@ -14,7 +14,7 @@ Services (each one transaction):
   that txid, still payable and asking for exactly that amount, is concluded and the Pix is
   linked to it (it then shows under the charge's `pix`). A cob pays its `valor.original`
   (any amount when `modalidadeAlteracao` is 1) until `criacao + expiracao`; a cobv pays
-  what `apps.pix.charges.cobv_amounts.amount_due` asks on the payment's date in Brasilia, until its
+  what `apps.core.due_amounts.amount_due` asks on the payment's date in Brasilia, until its
   last payable date. Anything else is credited all the same but concludes nothing.
 * `charges_expire` - beat: ATIVA cobs past `criacao + expiracao` and cobvs past their last
   payable date become REMOVIDA_PELO_PSP.
@@ -44,15 +44,21 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Customer
 from apps.accounts.services import tax_id_lookup_hash
+from apps.core import due_amounts as cobv_amounts
 from apps.core.fsm import apply_transition
-from apps.pix.charges import cobv_amounts
 from apps.pix.charges.errors import (
     ERRORS_BY_KIND,
     invalid,
     not_found,
     violation,
 )
-from apps.pix.charges.payloads import brasilia_date, cobv_amount_due, debtor_of, is_payable_at
+from apps.pix.charges.payloads import (
+    brasilia_date,
+    charge_brcode,
+    cobv_amount_due,
+    debtor_of,
+    is_payable_at,
+)
 from apps.pix.charges.selectors import (
     MAX_BIGINT,
     active_key_of_customer,
@@ -560,6 +566,29 @@ def charge_payment_received(transfer: PixTransfer) -> PixCharge | None:
     transfer.save(update_fields=["charge", "updated_at"])
     apply_transition(charge, "conclude", by="spi", reason=transfer.end_to_end_id or "")
     return charge
+
+
+@transaction.atomic
+def charge_remove_by_psp(*, charge_id: int, reason: str) -> PixCharge | None:
+    """Close an ATIVA charge for a reason of ours (REMOVIDA_PELO_PSP): a hybrid boleto paid
+    through its barcode, cancelled or expired. None when the charge is not ATIVA any more
+    (already paid, removed): nothing to do."""
+    charge = PixCharge.objects.select_for_update(of=("self",)).filter(pk=charge_id).first()
+    if charge is None or charge.status != Status.ATIVA:
+        return None
+    return apply_transition(charge, "remove_by_psp", by="psp", reason=reason)
+
+
+def charge_status(*, charge_id: int) -> str | None:
+    return PixCharge.objects.filter(pk=charge_id).values_list("status", flat=True).first()
+
+
+def charge_brcode_of(*, charge_id: int) -> str | None:
+    """The dynamic BR Code ("copia e cola") of a charge, or None when it has no location."""
+    charge = PixCharge.objects.filter(pk=charge_id).select_related("location").first()
+    if charge is None or charge.location_id is None:
+        return None
+    return charge_brcode(charge)
 
 
 def _expired(charge: PixCharge, now: dt.datetime) -> bool:

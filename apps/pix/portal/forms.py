@@ -19,6 +19,7 @@ from apps.accounts.models import Account, Customer
 from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
 from apps.core.forms import AccountChoiceField, parse_portal_amount
+from apps.core.forms import PortalForm as CorePortalForm
 from apps.core.money import format_brl
 from apps.pix.codecs.brcode import (
     MAX_AMOUNT_CENTS,
@@ -121,36 +122,11 @@ def pt_br_amount(cents: int | None) -> str:
     return format_brl(cents).removeprefix("R$ ")
 
 
-class PortalForm(forms.Form):
-    """A form that puts the keyboard focus on its first error, without JavaScript (the
-    `autofocus` attribute), and can take a service's refusal as an error of its own."""
+class PortalForm(CorePortalForm):
+    """Pix's portal form: domain errors read through Pix's messages."""
 
-    #: Where an error of the service's `field` lands on this form (others: non-field).
-    domain_fields: dict[str, str] = {}
-    #: Set when the first error is not a field's: the template focuses the error summary.
-    non_field_focus = False
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.focus_first_error()
-
-    def focus_first_error(self) -> None:
-        if not self.is_bound or not self._errors:
-            return
-        for field in self.fields.values():
-            field.widget.attrs.pop("autofocus", None)
-        for name, field in self.fields.items():
-            if name in self._errors and not field.widget.is_hidden:
-                field.widget.attrs["autofocus"] = True
-                return
-        self.non_field_focus = True
-
-    def add_domain_error(self, exc: DomainError, *, field: str | None = None) -> None:
-        target = field or self.domain_fields.get(exc.field or "")
-        if target not in self.fields:
-            target = None
-        self.add_error(target, domain_error_message(exc))
-        self.focus_first_error()
+    def domain_error_message(self, exc: DomainError) -> str:
+        return domain_error_message(exc)
 
 
 def _amount_or_none(text: str) -> int | None:

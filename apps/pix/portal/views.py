@@ -35,6 +35,7 @@ from apps.accounts import selectors as account_selectors
 from apps.core.errors import DomainError, NotFound
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
+from apps.core.pending import SessionPending
 from apps.core.transactions import kept_writes
 from apps.pix.codecs.brcode import BRCodeError
 from apps.pix.codecs.keys import infer_key_type, mask_key
@@ -62,9 +63,7 @@ from apps.pix.transfers.services import send as transfers
 
 # Pending Pix live in the session between the form and the confirmation, keyed by a
 # one-time token: a few at most (several tabs), each for a limited time.
-PENDING_SESSION_KEY = "portal_pending_pix"
-PENDING_MAX = 5
-PENDING_TTL_SECONDS = 15 * 60
+PENDING = SessionPending("portal_pending_pix")
 HISTORY_PAGE_SIZE = 20
 
 
@@ -102,21 +101,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- Send: form -> confirmation -> receipt ---------------------------------------------
-
-
-def _pending_all(request: HttpRequest) -> dict[str, dict]:
-    pending = request.session.get(PENDING_SESSION_KEY, {})
-    now = time.time()
-    return {
-        token: item
-        for token, item in pending.items()
-        if now - item.get("created", 0) < PENDING_TTL_SECONDS
-    }
-
-
-def _save_pending(request: HttpRequest, pending: dict[str, dict]) -> None:
-    newest = sorted(pending.items(), key=lambda kv: kv[1]["created"])[-PENDING_MAX:]
-    request.session[PENDING_SESSION_KEY] = dict(newest)
 
 
 def _jsonable(value):
@@ -172,7 +156,7 @@ def send(request: HttpRequest) -> HttpResponse:
             # "Back" refills the form with the code read from the image: no re-upload.
             typed.update(method=SendForm.CODE, brcode=payment["brcode"])
         token = str(uuid.uuid4())
-        pending = _pending_all(request)
+        pending = PENDING.all(request)
         pending[token] = {
             "account_id": data["source"].pk,
             "account_number": data["source"].number,
@@ -185,11 +169,11 @@ def send(request: HttpRequest) -> HttpResponse:
             "form": typed,
             "created": time.time(),
         }
-        _save_pending(request, pending)
+        PENDING.save(request, pending)
         return redirect("portal:pix:send_confirm", token=token)
 
     initial: dict = {}
-    edit = _pending_all(request).get(request.GET.get("edit", ""))
+    edit = PENDING.all(request).get(request.GET.get("edit", ""))
     if edit is not None:  # "Back" from the confirmation: the form as it was typed
         initial = dict(edit["form"])
     else:
@@ -265,7 +249,7 @@ def send_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     token = str(token)
     if selectors.sent_transfer_by_token(user=request.user, token=token) is not None:
         return redirect("portal:pix:send_receipt", token=token)
-    pending_all = _pending_all(request)
+    pending_all = PENDING.all(request)
     pending = pending_all.get(token)
     if pending is None:
         messages.warning(request, _("This Pix expired or was already handled. Start again."))
@@ -297,7 +281,7 @@ def send_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         form.add_domain_error(exc)
         return _render_confirm(request, token, pending, form, status=422)
     pending_all.pop(token, None)
-    _save_pending(request, pending_all)
+    PENDING.save(request, pending_all)
     return redirect("portal:pix:send_receipt", token=token)
 
 

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -47,6 +45,7 @@ from django_fsm.signals import post_transition
 
 from apps.accounts.selectors import balance_group
 from apps.core.audit import record_event
+from apps.core.live import push_to_group
 from apps.core.models import AuditEvent, OutboxMessage
 from apps.core.money import format_brl
 from apps.core.outbox import outbox_handler, publish
@@ -159,13 +158,7 @@ def notify_pix_received(payload: dict, message: OutboxMessage) -> None:
 
 
 def _push_live(user_id: int, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(balance_group(user_id), event)
-    except Exception:  # a live nicety: Redis down must not undo or retry a received Pix
-        logger.warning("pix received: live notification not sent", exc_info=True)
+    push_to_group(balance_group(user_id), event)
 
 
 @outbox_handler(RECEIVED_EMAIL)

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from apps.core.due_amounts import BRAZIL, adjusted_due_date
 from apps.core.errors import DomainError
-from apps.pix.charges.cobv_amounts import BRAZIL, adjusted_due_date
 from apps.pix.charges.payloads import brasilia_date
 from apps.pix.charges.services import ChargeInput, charge_create
 from apps.pix.codecs import brcode

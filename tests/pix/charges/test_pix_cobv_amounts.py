@@ -1,4 +1,4 @@
-"""The amount a cobv asks on a day, and its validity (apps/pix/cobv_amounts.py): BACEN's
+"""The amount a cobv asks on a day, and its validity (apps/core/due_amounts.py): BACEN's
 examples A-G, the Pix schema's worked example, each modality, and properties (hypothesis)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apps.pix.charges.cobv_amounts import (
+from apps.core.due_amounts import (
     BRAZIL,
     CobvTerms,
     Discount,

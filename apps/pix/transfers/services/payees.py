@@ -17,7 +17,6 @@ from apps.accounts.models import Account, Customer
 from apps.core.documents import mask_tax_id, normalize_tax_id
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.money import AmountError, format_brl, parse_amount
-from apps.core.transactions import keep_despite_rollback
 from apps.pix import participants
 from apps.pix.adapters import dict_client
 from apps.pix.adapters.dict import LEGAL_PERSON, NATURAL_PERSON, mask_owner_name
@@ -310,30 +309,15 @@ def _owner_type(tax_id: str) -> str:
     return NATURAL_PERSON if len(normalize_tax_id(tax_id)) == 11 else LEGAL_PERSON
 
 
-#: Lists whose hit refuses a payment. A PEP is not barred from receiving money (BCB
-#: Circular 3.978 asks for enhanced diligence, not refusal): PEP hits are only recorded.
-BLOCKING_LISTS = frozenset({"ofac", "un", "internal"})
-
-
 def _screen_payee(payee: _Payee, *, record: bool) -> None:
-    """Screen the payee against the sanctions lists (apps.compliance) before money moves.
-
-    The preview records every screening. A send records those with hits (the compliance
-    queue must see a stopped Pix, and a PEP payee); a refused send's own transaction rolls
-    back, so the record is kept apart from it (keep_despite_rollback)."""
+    """Screen the payee against the sanctions lists (apps.compliance) before money moves:
+    a preview records every screening, a send those with hits (see
+    compliance.payee_blocking_lists)."""
     from apps.compliance import services as screening
 
-    name = (payee.name or "").strip()
-    if not name:
-        return
-    found = screening.screen_counterparty_unrecorded(
-        name=name, tax_id=payee.creditor.tax_id or "", context="pix"
+    lists = screening.payee_blocking_lists(
+        name=payee.name or "", tax_id=payee.creditor.tax_id or "", context="pix", record=record
     )
-    if record:
-        screening.record_counterparty(found)
-    elif found.matches:
-        keep_despite_rollback(lambda: screening.record_counterparty(found))
-    lists = {match.list for match in found.matches} & BLOCKING_LISTS
     if lists:
         logger.warning("pix refused by screening", extra={"lists": sorted(lists)})
         raise PayeeOnSanctionsList(

@@ -1,7 +1,8 @@
 /*
- * Athena Pay portal, Pix pages. Everything works without this file except the copy
- * button, which stays hidden until we know the page can copy. The send form's tabs and the
- * key form's phone/e-mail field are shown and hidden by CSS (:has), not here.
+ * Athena Pay portal: the copy buttons (a Pix code, a boleto's linha digitavel). Everything
+ * works without this file except those buttons, which stay hidden until we know the page
+ * can copy. An external file: the Content-Security-Policy allows no inline script. The Pix
+ * send form's tabs and the key form's phone/e-mail field are CSS (:has), not here.
  */
 (function () {
   "use strict";

@@ -1,6 +1,9 @@
-"""What a charge with a due date (`cobv`) asks for on a given day: a pure function.
+"""What a charge with a due date asks for on a given day: a pure function.
 
-Free of Django. Amounts are integer centavos; a `valorPerc` of the API ("15.00") is read as
+Shared by the Pix `cobv` and the boleto (a hybrid boleto is both, and must ask the same on
+every rail): FEBRABAN's boleto terms and BACEN's cobv terms (multa, juros, abatimento,
+desconto) are the same modalities, written here in the API Pix's JSON shape. Free of
+Django. Amounts are integer centavos; a `valorPerc` of the API ("15.00") is read as
 an integer of hundredths (1500): centavos for the value modalities, hundredths of a percent
 for the percentage ones. Each component is computed exactly (fractions) and rounded once,
 half-up, to the centavo.
@@ -80,6 +83,24 @@ class BrazilianCalendar:
 
 
 BRAZIL = BrazilianCalendar()
+
+
+@lru_cache(maxsize=256)
+def _b3_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.financial_holidays("BVMF", years=year).keys())
+
+
+class B3Calendar:
+    """Bank business days: Monday to Friday outside B3's (ANBIMA-based) holidays, which
+    add Carnival and Corpus Christi to the national list. With `holidays` 0.109 (pinned) it
+    also closes 12-24 and the last business day of the year, as B3 does: a boleto or a TED
+    scheduled for those days moves to the next business day (tests/core/test_calendars)."""
+
+    def is_business_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in _b3_holidays(day.year)
+
+
+B3 = B3Calendar()
 
 
 def next_business_day(day: dt.date, calendar: Calendar = BRAZIL) -> dt.date:
