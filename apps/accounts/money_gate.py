@@ -110,6 +110,7 @@ OUTSIDE_THE_GATE: dict[str, str] = {
     "pix_med_refund": "MED: BACEN's special return mechanism, decided by the bank",
     "reversal": "an operator's correction of an earlier entry (four eyes above R$ 10.000)",
     "fee": "the bank's fee, charged by contract",
+    "compe_settlement": "the day's COMPE net: moves reserves and boleto clearing only",
 }
 
 # Backwards-compatible views of the table (the Pix night limit and kyc's pages read them).

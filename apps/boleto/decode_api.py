@@ -6,19 +6,24 @@ every check digit has been checked. A code that breaks a rule of the layout is a
 problem type names the rule (`invalid_boleto_code.<rule>`, the rules of
 apps.boleto.codecs.codes.CodeError); a missing, empty or non-string `code` is a 400 naming
 the field.
+
+Open to anonymous callers (throttled per address like every endpoint): the answer is only
+what the paper itself prints, and a payment page or an integrator's checkout decodes a code
+before anyone signs in.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api_fields import AmountField
 from apps.core.timezones import brasilia_today
 
-from .codecs.codes import CodeError, decode, format_linha
+from .codecs.codes import CodeError, decode
 from .errors import InvalidBoletoCode
 
 # The longest printed forms are 54 characters (bank) and 55 (collection, with spaces and
@@ -36,6 +41,8 @@ class StrictCharField(serializers.CharField):
 
 
 class BoletoDecodeApi(APIView):
+    permission_classes = [AllowAny]
+
     class InputSerializer(serializers.Serializer):
         code = StrictCharField(
             max_length=MAX_CODE_LENGTH,
@@ -61,8 +68,6 @@ class BoletoDecodeApi(APIView):
         due_date = serializers.DateField(
             allow_null=True, help_text="null when the code carries none (factor 0000, collection)"
         )
-        linha = serializers.CharField(help_text="47 or 48 digits, without separators")
-        linha_formatted = serializers.CharField(help_text="as printed on the boleto")
 
     @extend_schema(
         request=InputSerializer,
@@ -91,7 +96,5 @@ class BoletoDecodeApi(APIView):
             "bank_code": decoded.bank_code,
             "amount": decoded.amount_cents,
             "due_date": decoded.due_date,
-            "linha": decoded.linha,
-            "linha_formatted": format_linha(decoded.linha),
         }
         return Response(self.OutputSerializer(body).data)
