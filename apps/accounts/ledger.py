@@ -86,6 +86,15 @@ def _translate(exc: psycopg.Error) -> DomainError | None:
     return error_class(message[:1].upper() + message[1:] + ".")
 
 
+def _refused(exc: psycopg.Error) -> Exception:
+    """What a call the database refused raises: the domain error of its SQLSTATE, or the
+    database error itself. Inside a transaction it is unusable now (what Django's own
+    cursor wrapper does)."""
+    if connection.in_atomic_block:
+        transaction.set_rollback(True)
+    return _translate(exc) or exc
+
+
 def post_entry(
     *,
     kind: str,
@@ -114,13 +123,7 @@ def post_entry(
         cursor = _raw_connection().execute(_POST_SQL, params, prepare=True)
         return cursor.fetchone()[0]
     except psycopg.Error as exc:
-        if connection.in_atomic_block:
-            # What Django's own cursor wrapper does: the transaction is unusable now.
-            transaction.set_rollback(True)
-        domain_error = _translate(exc)
-        if domain_error is None:
-            raise
-        raise domain_error from None
+        raise _refused(exc) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +174,7 @@ def post_entries(entries: Sequence[Entry], *, created_by_id: int | None = None) 
                 break
         return ids
     except psycopg.Error as exc:
-        if connection.in_atomic_block:
-            transaction.set_rollback(True)
-        domain_error = _translate(exc)
-        if domain_error is None:
-            raise
-        raise domain_error from None
+        raise _refused(exc) from None
 
 
 # %b: the batch's arrays go over in binary, not rendered as text and parsed back.
@@ -215,12 +213,7 @@ def post_credits(entries: Sequence[Entry], *, created_by_id: int | None = None) 
         cursor = _raw_connection().execute(_CREDITS_SQL, params)
         return list(cursor.fetchone()[0])
     except psycopg.Error as exc:
-        if connection.in_atomic_block:
-            transaction.set_rollback(True)
-        domain_error = _translate(exc)
-        if domain_error is None:
-            raise
-        raise domain_error from None
+        raise _refused(exc) from None
 
 
 def advance_checkpoints() -> int:

@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +36,10 @@ from apps.core.admin_tools import (
     html_table,
     preformatted,
     pretty_json,
+    transitions_table,
 )
 from apps.core.documents import mask_tax_id, normalize_tax_id
 from apps.core.errors import DomainError
-from apps.core.fsm import transitions_of
 from apps.core.money import format_brl
 
 # --- helpers ------------------------------------------------------------------------------
@@ -56,22 +55,6 @@ def _masked(value: str | None) -> str:
 
 def _full(value: str | None) -> str:
     return normalize_tax_id(value) if value else "-"
-
-
-def _transitions_table(obj) -> str:
-    rows = [
-        (
-            timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
-            log.transition,
-            f"{log.source_state} → {log.target_state}",
-            log.actor_label,
-            log.reason,
-        )
-        for log in transitions_of(obj).order_by("at", "id")
-    ]
-    if not rows:
-        return "-"
-    return html_table((_("at"), _("transition"), _("states"), _("by"), _("reason")), rows)
 
 
 def _exact_code_search(queryset: QuerySet, term: str, *, nosso_numero: bool) -> QuerySet:
@@ -265,7 +248,7 @@ class BoletoAdmin(FullTaxIdSwapMixin, HistoryViewOnlyMixin, ReadOnlyMixin, Simpl
 
     @admin.display(description=_("transitions"))
     def transitions_display(self, obj: Boleto) -> str:
-        return _transitions_table(obj) if obj.pk else "-"
+        return transitions_table(obj) if obj.pk else "-"
 
     @admin.display(description=_("PDF"))
     def pdf_link(self, obj: Boleto) -> str:
@@ -364,7 +347,7 @@ class BoletoPaymentAdmin(
 
     @admin.display(description=_("transitions"))
     def transitions_display(self, obj: BoletoPayment) -> str:
-        return _transitions_table(obj) if obj.pk else "-"
+        return transitions_table(obj) if obj.pk else "-"
 
 
 # --- BoletoIssuer -------------------------------------------------------------------------

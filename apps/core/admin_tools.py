@@ -23,12 +23,13 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import DomainError
-from apps.core.fsm import apply_transition
+from apps.core.fsm import apply_transition, transitions_of
 
 REASON_MAX_LENGTH = 1000
 
@@ -78,6 +79,23 @@ def preformatted(text: str) -> str:
         'font-size:11px">{}</pre>',
         text or "-",
     )
+
+
+def transitions_table(obj: models.Model) -> str:
+    """The FSM transitions of a row (apps.core.fsm's log), oldest first, as a table."""
+    rows = [
+        (
+            timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
+            log.transition,
+            f"{log.source_state} → {log.target_state}",
+            log.actor_label,
+            log.reason,
+        )
+        for log in transitions_of(obj).order_by("at", "id")
+    ]
+    if not rows:
+        return "-"
+    return html_table((_("at"), _("transition"), _("states"), _("by"), _("reason")), rows)
 
 
 def locked_transition(model: type[models.Model], pk: int, name: str, *, by, reason: str):

@@ -5,8 +5,6 @@ service's DomainError lands on the form. Someone else's request is a 404."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,22 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts import selectors as account_selectors
-from apps.core.errors import DomainError, NotFound
+from apps.core.errors import DomainError
+from apps.core.portal import not_found_is_404
 
 from . import selectors, services
 from .models import KycRequest
 from .portal_forms import DetailsForm, StartForm, UploadForm, add_domain_error
-
-
-def _portal_404(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _customer_or_404(request: HttpRequest):
@@ -114,7 +102,7 @@ def _detail_context(kyc_request: KycRequest, **forms) -> dict:
 
 
 @login_required
-@_portal_404
+@not_found_is_404
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     kyc_request = selectors.request_of_user(user=request.user, request_id=request_id)

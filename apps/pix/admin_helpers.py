@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -15,11 +14,7 @@ from apps.core.admin_masking import (
     masked_key,
     xml_display,
 )
-from apps.core.admin_tools import (
-    html_table,
-)
 from apps.core.documents import mask_tax_id, normalize_tax_id
-from apps.core.fsm import transitions_of
 from apps.pix import participants
 from apps.pix.adapters import dict as dict_api
 
@@ -54,22 +49,6 @@ def _masked_tax_id(value: str) -> str:
 
 def _owner_type(tax_id: str) -> str:
     return dict_api.NATURAL_PERSON if len(normalize_tax_id(tax_id)) == 11 else dict_api.LEGAL_PERSON
-
-
-def _transitions_table(obj) -> str:
-    rows = [
-        (
-            timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
-            log.transition,
-            f"{log.source_state} → {log.target_state}",
-            log.actor_label,
-            log.reason,
-        )
-        for log in transitions_of(obj).order_by("at", "id")
-    ]
-    if not rows:
-        return "-"
-    return html_table((_("at"), _("transition"), _("states"), _("by"), _("reason")), rows)
 
 
 class QueueFilter(admin.SimpleListFilter):

@@ -20,7 +20,6 @@ import hashlib
 import json
 import time
 import uuid
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,29 +48,17 @@ from apps.boleto.portal.forms import (
     PayForm,
     domain_error_message,
 )
-from apps.core.errors import DomainError, NotFound
+from apps.core.errors import DomainError
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
 from apps.core.pending import SessionPending
+from apps.core.portal import not_found_is_404
 from apps.core.timezones import brasilia_today
 
 PENDING = SessionPending("portal_pending_boletos")
 PAGE_SIZE = 20
 PAY_SCOPE = "portal:boleto_pay:{user_id}"
 PAY_KEY = "confirm:{token}"
-
-
-def _portal_404(view):
-    """A selector's NotFound (someone else's boleto or payment) is the portal's 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _customer(request: HttpRequest) -> Customer | None:
@@ -370,7 +357,7 @@ def payments_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-@_portal_404
+@not_found_is_404
 def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     payment = selectors.payment_of(customer=_customer_or_404(request), public_id=payment_id)
     return _render_payment(request, payment, receipt=False)
@@ -378,7 +365,7 @@ def payment_detail(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def payment_cancel(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     """Cancel a scheduled payment (nothing was debited yet)."""
     customer = _customer_or_404(request)
@@ -472,7 +459,7 @@ def issued(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-@_portal_404
+@not_found_is_404
 def issued_detail(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
     boleto = selectors.boleto_of(customer=_customer_or_404(request), public_id=boleto_id)
     context = {
@@ -485,7 +472,7 @@ def issued_detail(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_safe
-@_portal_404
+@not_found_is_404
 def issued_pdf(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
     boleto = selectors.boleto_of(customer=_customer_or_404(request), public_id=boleto_id)
     response = HttpResponse(pdf.boleto_pdf(boleto), content_type="application/pdf")
@@ -495,7 +482,7 @@ def issued_pdf(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def issued_cancel(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
     customer = _customer_or_404(request)
     boleto = selectors.boleto_of(customer=customer, public_id=boleto_id)

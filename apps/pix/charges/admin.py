@@ -20,6 +20,7 @@ from apps.core.admin_tools import (
     ReadOnlyMixin,
     admin_link,
     pretty_json,
+    transitions_table,
 )
 from apps.core.money import format_brl
 from apps.pix import participants
@@ -27,7 +28,6 @@ from apps.pix.adapters import dict as dict_api
 from apps.pix.admin_helpers import (
     _masked,
     _owner_type,
-    _transitions_table,
 )
 from apps.pix.models import (
     PixCharge,
@@ -172,7 +172,7 @@ class PixChargeAdmin(FullTaxIdSwapMixin, HistoryViewOnlyMixin, ReadOnlyMixin, Si
 
     @admin.display(description=_("state transitions"))
     def transitions_display(self, obj: PixCharge) -> str:
-        return _transitions_table(obj)
+        return transitions_table(obj)
 
 
 @admin.register(PixLocation)

@@ -16,6 +16,7 @@ from apps.core.admin_tools import (
     ReadOnlyMixin,
     ReasonActionsMixin,
     admin_link,
+    transitions_table,
 )
 from apps.core.errors import DomainError
 from apps.core.money import format_brl
@@ -23,7 +24,6 @@ from apps.pix.admin_helpers import (
     _BR,
     QueueFilter,
     _bank,
-    _transitions_table,
 )
 from apps.pix.med import blocks as med_blocks
 from apps.pix.models import (
@@ -135,7 +135,7 @@ class InfractionReportAdmin(
 
     @admin.display(description=_("state transitions"))
     def transitions_display(self, obj: InfractionReport) -> str:
-        return _transitions_table(obj)
+        return transitions_table(obj)
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("pix.change_infractionreport")
@@ -267,7 +267,7 @@ class CautionaryBlockAdmin(
 
     @admin.display(description=_("state transitions"))
     def transitions_display(self, obj: CautionaryBlock) -> str:
-        return _transitions_table(obj)
+        return transitions_table(obj)
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("pix.change_cautionaryblock")

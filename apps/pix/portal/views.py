@@ -18,7 +18,6 @@ import json
 import time
 import uuid
 from dataclasses import asdict
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,10 +31,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import selectors as account_selectors
-from apps.core.errors import DomainError, NotFound
+from apps.core.errors import DomainError
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
 from apps.core.pending import SessionPending
+from apps.core.portal import not_found_is_404
 from apps.core.transactions import kept_writes
 from apps.pix.codecs.brcode import BRCodeError
 from apps.pix.codecs.keys import infer_key_type, mask_key
@@ -65,19 +65,6 @@ from apps.pix.transfers.services import send as transfers
 # one-time token: a few at most (several tabs), each for a limited time.
 PENDING = SessionPending("portal_pending_pix")
 HISTORY_PAGE_SIZE = 20
-
-
-def _portal_404(view):
-    """A selector's NotFound (someone else's key, Pix or account) is the portal's 404."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _no_account(request: HttpRequest) -> HttpResponse:
@@ -410,7 +397,7 @@ _CODE_FINAL = {"key_ownership_claim_available", "key_portability_available", "co
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def key_code(request: HttpRequest, key_id: int) -> HttpResponse:
     pix_key = key_of_user(user=request.user, key_id=key_id)
     form = KeyCodeForm(data=request.POST, prefix=f"code-{pix_key.pk}")
@@ -435,7 +422,7 @@ def key_code(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def key_resend(request: HttpRequest, key_id: int) -> HttpResponse:
     pix_key = key_of_user(user=request.user, key_id=key_id)
     try:
@@ -452,7 +439,7 @@ def key_resend(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_portal_404
+@not_found_is_404
 def key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (or abandons a registration)."""
     pix_key = key_of_user(user=request.user, key_id=key_id)
@@ -476,7 +463,7 @@ def key_delete(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_portal_404
+@not_found_is_404
 def limits(request: HttpRequest) -> HttpResponse:
     """The night limit and window in force, a pending raise, and the form to change them."""
     chosen = request.POST.get("account") or request.GET.get("account")
@@ -562,7 +549,7 @@ def _render_detail(request, transfer: PixTransfer, refund_form=None, status: int
 
 @login_required
 @require_safe
-@_portal_404
+@not_found_is_404
 def detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = selectors.transfer_of_user(user=request.user, transfer_id=transfer_id)
     return _render_detail(request, transfer)
@@ -570,7 +557,7 @@ def detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def refund(request: HttpRequest, transfer_id: int) -> HttpResponse:
     """A devolução of a Pix received, in whole or in part, never beyond what is left."""
     transfer = selectors.transfer_of_user(user=request.user, transfer_id=transfer_id)
@@ -603,7 +590,7 @@ def refund(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_portal_404
+@not_found_is_404
 def cancel(request: HttpRequest, transfer_id: int) -> HttpResponse:
     """Cancel a scheduled Pix (nothing was debited yet)."""
     transfer = selectors.transfer_of_user(user=request.user, transfer_id=transfer_id)

@@ -21,6 +21,7 @@ from apps.core.admin_tools import (
     ReasonActionsMixin,
     admin_link,
     html_table,
+    transitions_table,
 )
 from apps.core.documents import mask_tax_id
 from apps.core.money import format_brl
@@ -33,7 +34,6 @@ from apps.pix.admin_helpers import (
     _full_tax_id,
     _masked_tax_id,
     _owner_type,
-    _transitions_table,
     _xml_display,
 )
 from apps.pix.models import (
@@ -214,7 +214,7 @@ class PixTransferAdmin(
 
     @admin.display(description=_("state transitions"))
     def transitions_display(self, obj: PixTransfer) -> str:
-        return _transitions_table(obj)
+        return transitions_table(obj)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -349,7 +349,7 @@ class PixRefundAdmin(FullTaxIdSwapMixin, HistoryViewOnlyMixin, ReadOnlyMixin, Si
 
     @admin.display(description=_("state transitions"))
     def transitions_display(self, obj: PixRefund) -> str:
-        return _transitions_table(obj)
+        return transitions_table(obj)
 
 
 @admin.register(PixLimitSettings)
