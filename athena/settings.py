@@ -608,7 +608,7 @@ BOLETO_COMPE_TIMEOUT = env.float("BOLETO_COMPE_TIMEOUT", default=10.0)
 # What the issuer pays per boleto settled (the tarifa of the return file), in centavos.
 BOLETO_ISSUER_FEE_CENTS = env.int("BOLETO_ISSUER_FEE_CENTS", default=150)
 # Entries posted per round trip when a return file is settled (apps.boleto.settlement).
-BOLETO_SETTLEMENT_BATCH = env.int("BOLETO_SETTLEMENT_BATCH", default=10000)
+BOLETO_SETTLEMENT_BATCH = env.int("BOLETO_SETTLEMENT_BATCH", default=2000)
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from
