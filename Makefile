@@ -35,6 +35,7 @@ migrate: install
 demo: migrate
 	DEBUG=true $(PY) manage.py load_demo_data
 	DEBUG=true $(PY) manage.py seed_cip
+	DEBUG=true $(PY) manage.py seed_str
 
 # Web (ASGI: HTTP + websockets), Celery worker and beat together under honcho.
 run: demo

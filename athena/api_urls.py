@@ -34,6 +34,7 @@ urlpatterns = [
     path("pix/", include("apps.pix.urls")),
     path("boletos/", include("apps.boleto.urls")),
     path("boletos", boleto_api.BoletoListApi.as_view(), name="api-boletos"),
+    path("", include("apps.wire.urls")),
     path("kyc/", include("apps.kyc.urls")),
     path("privacy/", include("apps.privacy.urls")),
     path("compliance/", include("apps.compliance.urls")),

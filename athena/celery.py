@@ -54,6 +54,10 @@ app.conf.beat_schedule = {
     },
     "boleto-expire": {"task": "apps.boleto.tasks.expire_boletos_task", "schedule": 3600.0},
     "boleto-compe-settle": {"task": "apps.boleto.tasks.compe_settle_task", "schedule": 3600.0},
+    # TED: scheduled wires at the window's opening, the STR's queue, unanswered resends.
+    "wire-send-due": {"task": "apps.wire.tasks.send_due_wires_task", "schedule": 60.0},
+    "wire-inbox": {"task": "apps.wire.tasks.inbox_task", "schedule": 30.0},
+    "wire-resend": {"task": "apps.wire.tasks.resend_task", "schedule": 120.0},
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

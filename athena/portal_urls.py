@@ -43,3 +43,6 @@ urlpatterns += [path("privacy/", include("apps.privacy.portal_urls"))]
 
 # Boletos (apps.boleto.portal.views): reversed as "portal:boleto:<name>".
 urlpatterns += [path("boletos/", include("apps.boleto.portal.urls"))]
+
+# TED (apps.wire.portal.views): reversed as "portal:ted:<name>".
+urlpatterns += [path("ted/", include("apps.wire.portal.urls"))]

@@ -344,6 +344,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Two apps name a field account_type: the TED's (the STR catalogue's TpCt) has its own.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountTypeEnum": "apps.pix.codecs.iso20022.messages.AccountType",
+        "WireAccountTypeEnum": "apps.wire.models.AccountType",
+    },
     # Error answers documented as the problem+json they are (apps.core.schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -609,6 +614,25 @@ BOLETO_COMPE_TIMEOUT = env.float("BOLETO_COMPE_TIMEOUT", default=10.0)
 BOLETO_ISSUER_FEE_CENTS = env.int("BOLETO_ISSUER_FEE_CENTS", default=150)
 # Entries posted per round trip when a return file is settled (apps.boleto.settlement).
 BOLETO_SETTLEMENT_BATCH = env.int("BOLETO_SETTLEMENT_BATCH", default=2000)
+# --- TED through the STR (apps/wire) -----------------------------------------------------
+# The STR: "simulator" (default, apps/simulators/str), "http" (the bank's RSFN message
+# gateway), or a dotted path (apps.core.adapters).
+WIRE_STR_CLIENT = env("WIRE_STR_CLIENT", default="simulator")
+WIRE_STR_CLIENTS = {
+    "simulator": "apps.simulators.str.simulator.StrSimulator",
+    "http": "apps.wire.adapters.str_client.StrHttpClient",
+}
+WIRE_STR_URL = env("WIRE_STR_URL", default="https://rsfn-gateway.example.invalid/str/")
+WIRE_STR_TIMEOUT = env.float("WIRE_STR_TIMEOUT", default=10.0)
+WIRE_STR_ISPB = "00038166"  # BACEN's ISPB: the STR's messages come from and go to it
+# The customer window for TEDs, Brasilia time, on B3 business days (apps/wire/windows.py).
+WIRE_WINDOW = env("WIRE_WINDOW", default="06:30-17:00")
+# What a TED costs the customer (posted to fee revenue), in centavos.
+WIRE_FEE_CENTS = env.int("WIRE_FEE_CENTS", default=500)
+# The simulated STR: its own hours, our reserves there, the delay of a bank's return.
+WIRE_STR_SIM_HOURS = env("WIRE_STR_SIM_HOURS", default="06:30-18:30")
+WIRE_STR_SIM_RESERVES_CENTS = env.int("WIRE_STR_SIM_RESERVES_CENTS", default=10**13)
+WIRE_STR_SIM_RETURN_DELAY = env.float("WIRE_STR_SIM_RETURN_DELAY", default=0 if TESTING else 30)
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from

@@ -78,6 +78,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "simulators.view_compeitem",
         "simulators.view_compefile",
         "simulators.view_compependinganswer",
+        # TED: wires sent and received with their STR messages, the participant directory
+        # (and its reload from the shipped list), the simulated STR.
+        "wire.view_wire",
+        "wire.view_inboundwire",
+        "wire.view_strmessage",
+        "wire.view_participant",
+        "wire.change_participant",
+        "wire.view_wirefavourite",
+        "simulators.view_strsettlement",
+        "simulators.view_strdelivery",
+        "simulators.view_strreserves",
+        "simulators.view_strbankaccount",
         # Integrators' OAuth clients: issue (the secret is shown once) and revoke.
         "core.view_apiclient",
         "core.add_apiclient",
@@ -148,6 +160,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "boleto.view_boletoissuer",
         "boleto.view_cnabfile",
         "boleto.view_cnabline",
+        # TEDs sent and received, with their STR messages, as evidence for alerts.
+        "wire.view_wire",
+        "wire.view_inboundwire",
+        "wire.view_strmessage",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

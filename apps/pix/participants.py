@@ -1,20 +1,19 @@
-"""Pix participants (PSPs) from `data/bancos.csv` (BancosBrasileiros, Unlicense).
+"""Pix participants (PSPs): the participant directory of apps/wire (loaded from the public
+list in `data/bancos.csv`, BancosBrasileiros, Unlicense; `manage.py refresh_banks`).
 
-Loaded once per process and cached. `by_ispb` / `by_compe` look one up; `pix_participants`
-lists those taking part in Pix (PixType DRCT: direct, IDRT: indirect). Our own ISPB
-(settings.ATHENA_ISPB) is shown under our own name (settings.PIX_PARTICIPANT_NAME).
+`by_ispb` / `by_compe` look one up; `pix_participants` lists those taking part in Pix
+(PixType DRCT: direct, IDRT: indirect). Our own ISPB (settings.ATHENA_ISPB) is shown under
+our own name (settings.PIX_PARTICIPANT_NAME). The directory's snapshot is cached per
+process (apps.wire.directory.selectors), so a look-up costs no query.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 
-DATA_FILE = Path(settings.BASE_DIR) / "data" / "bancos.csv"
+from apps.wire import selectors as directory
 
 
 @dataclass(frozen=True)
@@ -35,28 +34,28 @@ class Participant:
         return self.pix_type in ("DRCT", "IDRT")
 
 
-@lru_cache(maxsize=1)
+_built: dict[str, object] = {}
+
+
+def _participant(bank: directory.Bank) -> Participant:
+    return Participant(
+        ispb=bank.ispb,
+        compe=bank.compe,
+        short_name=bank.name,
+        long_name=bank.long_name,
+        document=bank.cnpj,
+        pix_type=bank.pix_type,
+    )
+
+
 def _load() -> tuple[dict[str, Participant], dict[str, Participant]]:
-    by_ispb: dict[str, Participant] = {}
-    by_compe: dict[str, Participant] = {}
-    with DATA_FILE.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            ispb = (row.get("ISPB") or "").strip().zfill(8)
-            if not ispb.isdigit():
-                continue
-            compe = (row.get("COMPE") or "").strip()
-            participant = Participant(
-                ispb=ispb,
-                compe=compe if compe.isdigit() else "",
-                short_name=(row.get("ShortName") or "").strip(),
-                long_name=(row.get("LongName") or "").strip(),
-                document=(row.get("Document") or "").strip(),
-                pix_type=(row.get("PixType") or "").strip().upper(),
-            )
-            by_ispb[ispb] = participant
-            if participant.compe:
-                by_compe[participant.compe.zfill(3)] = participant
-    return by_ispb, by_compe
+    """The directory's snapshot as Pix participants, rebuilt when the snapshot changes."""
+    snapshot = directory.snapshot()
+    if _built.get("snapshot") is not snapshot:
+        by_ispb = {ispb: _participant(bank) for ispb, bank in snapshot.by_ispb.items()}
+        by_compe = {compe: by_ispb[bank.ispb] for compe, bank in snapshot.by_compe.items()}
+        _built.update(snapshot=snapshot, maps=(by_ispb, by_compe))
+    return _built["maps"]  # type: ignore[return-value]
 
 
 def own_ispb() -> str:

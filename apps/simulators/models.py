@@ -4,6 +4,7 @@ from apps.simulators.cip.models import CipBoleto
 from apps.simulators.compe.models import CompeFile, CompeItem, CompePendingAnswer
 from apps.simulators.dict.models import DictClaim, DictEntry, DictLookup, DictTokenBucket
 from apps.simulators.spi.models import SpiSimulatedMessage
+from apps.simulators.str.models import StrBankAccount, StrDelivery, StrReserves, StrSettlement
 
 __all__ = [
     "CipBoleto",
@@ -15,4 +16,8 @@ __all__ = [
     "DictLookup",
     "DictTokenBucket",
     "SpiSimulatedMessage",
+    "StrBankAccount",
+    "StrDelivery",
+    "StrReserves",
+    "StrSettlement",
 ]

@@ -53,6 +53,14 @@ WITHOUT_HISTORY = {
         "the other PSP's part in tests and demos"
     ),
     "simulators.DictTokenBucket": "the simulated DICT's rate limiter: 'refill' is a test aid",
+    "simulators.StrBankAccount": (
+        "the simulated outside world (other banks' accounts behind the STR): 'add' and "
+        "'change' play another bank's part in tests and demos"
+    ),
+    "wire.Participant": (
+        "the public participant directory, a copy of the shipped list: 'reload' replaces it "
+        "from data/bancos.csv (whose history is git's) and is an audited admin action"
+    ),
 }
 
 

@@ -27,10 +27,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from apps.accounts.models import Customer
 from apps.core.api_clients import api_client_create
 from apps.core.due_amounts import B3, next_business_day
 from apps.pix.keys.services import key_register
 from apps.pix.models import InfractionReport
+from apps.wire.services.favourites import favourite_save
 from tests.factories.customers import new_cpf
 from tests.factories.ledger import funded_account
 from tests.support.boletos import boleto_elsewhere
@@ -79,6 +81,8 @@ API_OBJECTS: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/boletos/{boleto_id}/pdf"): None,
     ("GET", "/api/v1/boletos/payments/{payment_id}"): None,
     ("POST", "/api/v1/boletos/payments/{payment_id}/cancel"): {},
+    ("GET", "/api/v1/wires/{wire_id}"): None,
+    ("POST", "/api/v1/wires/{wire_id}/cancel"): {},
     ("GET", V2 + "/cob/{txid}"): None,
     ("PATCH", V2 + "/cob/{txid}"): {"valor": {"original": "1.00"}},
     ("GET", V2 + "/cobv/{txid}"): None,
@@ -105,6 +109,7 @@ API_CREATE_WITH_ID = {("PUT", V2 + "/cob/{txid}"), ("PUT", V2 + "/cobv/{txid}")}
 API_NOT_OBJECTS = {
     ("GET", "/api/v1/pix/keys/lookup/{key}"): "a DICT look-up: any key, by design (masked)",
     ("GET", "/qr/v2/{token}"): "the payer's app fetches the JWS payload unauthenticated",
+    ("GET", "/api/v1/banks/{code}"): "the participant directory: public data, no customer's",
     ("GET", "/qr/v2/cobv/{token}"): "the payer's app fetches the JWS payload unauthenticated",
 }
 
@@ -127,6 +132,10 @@ PORTAL_OBJECTS: dict[str, str] = {
     "boleto:issued_detail": "GET",
     "boleto:issued_pdf": "GET",
     "boleto:issued_cancel": "POST",
+    "ted:detail": "GET",
+    "ted:cancel": "POST",
+    "ted:receipt_pdf": "GET",
+    "ted:favourite_delete": "POST",
 }
 # One-time tokens kept in the owner's session: another session cannot hold them.
 PORTAL_SESSION_TOKENS = {
@@ -136,6 +145,7 @@ PORTAL_SESSION_TOKENS = {
     "pix:send_receipt",
     "boleto:pay_confirm",
     "boleto:pay_receipt",
+    "ted:confirm",
 }
 PORTAL_SKIP_PREFIXES = ("admin/", "accounts/", "oidc/", "api/", "qr/", "i18n/")
 
@@ -323,6 +333,34 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         )
     )
     markers |= {boleto["nosso_numero"], boleto["barcode"], "Pagador da Ana"}
+    # A TED scheduled for a business day ahead (TED needs KYC level 1).
+    Customer.objects.filter(pk=a.pk).update(kyc_level=1)
+    wire = _created(
+        api.post(
+            "/api/v1/wires",
+            {
+                "account": account.pk,
+                "bank": "341",
+                "branch": "1500",
+                "account_number": "998877",
+                "holder_name": "Favorecido da Ana",
+                "holder_tax_id": new_cpf(),
+                "amount": "12.00",
+                "scheduled_for": bill_day.isoformat(),
+            },
+            **_idem(),
+        )
+    )
+    favourite = favourite_save(
+        customer=a,
+        nickname="Conta do Favorecido",
+        bank_ispb="60701190",
+        branch="1500",
+        account_number="998877",
+        holder_name="Favorecido da Ana",
+        holder_tax_id=new_cpf(),
+    )
+    markers |= {wire["control_number"], "Favorecido da Ana", "Conta do Favorecido"}
     markers |= {received.end_to_end_id, sent["end_to_end_id"], txid, txid_v, refund_id}
     markers |= {api_client.client_id, "ERP da Ana", "Quero tudo", "Falso parente"}
     params = {
@@ -342,6 +380,7 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         "client_id": api_client.pk,
         "boleto_id": boleto["id"],
         "payment_id": boleto_payment["id"],
+        "wire_id": wire["id"],
     }
     per_path = {
         # MED queue actions name a report received against A's Pix, not A's own report.
@@ -364,6 +403,8 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
             "document_id": document["id"],
             "boleto_id": boleto["id"],
             "payment_id": boleto_payment["id"],
+            "wire_id": wire["id"],
+            "favourite_id": favourite.pk,
         },
     }
 

@@ -1,0 +1,1 @@
+"""The outside world of the wire app: the STR (`str_client.py`)."""
