@@ -33,24 +33,23 @@ from apps.core.admin_tools import (
     ReadOnlyMixin,
     ReasonActionsMixin,
     admin_link,
+    brl_or_dash,
     html_table,
+    masked_tax_id_or_dash,
     preformatted,
     pretty_json,
     transitions_table,
 )
-from apps.core.documents import mask_tax_id, normalize_tax_id
+from apps.core.documents import normalize_tax_id
 from apps.core.errors import DomainError
-from apps.core.money import format_brl
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _brl(cents: int | None) -> str:
-    return "-" if cents is None else format_brl(cents)
+_brl = brl_or_dash
 
 
-def _masked(value: str | None) -> str:
-    return mask_tax_id(value) if value else "-"
+_masked = masked_tax_id_or_dash
 
 
 def _full(value: str | None) -> str:

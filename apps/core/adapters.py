@@ -7,6 +7,8 @@ mapping ("simulator", "http") or a dotted path to a class. Loading the class by 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -27,3 +29,26 @@ def client_class(choice_setting: str, classes_setting: str) -> type:
         return import_string(path)
     except ImportError as exc:
         raise ImproperlyConfigured(f"{choice_setting}: cannot import {path!r} ({exc}).") from exc
+
+
+def http_call(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    error: type[Exception],
+    system: str,
+    session: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """One HTTPS call of a production client: `error` (the adapter's own) when the system
+    cannot be reached or answers an HTTP error; the response otherwise."""
+    import requests
+
+    try:
+        response = (session or requests).request(method, url, timeout=timeout, **kwargs)
+    except requests.RequestException as exc:
+        raise error(f"{system} unreachable: {exc.__class__.__name__}") from exc
+    if response.status_code >= 400:
+        raise error(f"{system} answered HTTP {response.status_code}")
+    return response

@@ -28,8 +28,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
 from apps.core.fsm import apply_transition, transitions_of
+from apps.core.money import format_brl
 
 REASON_MAX_LENGTH = 1000
 
@@ -52,6 +54,22 @@ def admin_link(obj: models.Model | None, text: Any = None) -> str:
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+
+def entry_link(entry_id: int | None) -> str:
+    """A link to a journal entry's page (every money console shows the entries it posted)."""
+    if entry_id is None:
+        return "-"
+    url = reverse("admin:accounts_journalentry_change", args=[entry_id])
+    return format_html('<a href="{}">#{}</a>', url, entry_id)
+
+
+def brl_or_dash(cents: int | None) -> str:
+    return "-" if cents is None else format_brl(cents)
+
+
+def masked_tax_id_or_dash(value: str | None) -> str:
+    return mask_tax_id(value) if value else "-"
 
 
 def html_table(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:

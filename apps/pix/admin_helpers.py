@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +12,8 @@ from apps.core.admin_masking import (
     masked_key,
     xml_display,
 )
-from apps.core.documents import mask_tax_id, normalize_tax_id
+from apps.core.admin_tools import entry_link, masked_tax_id_or_dash
+from apps.core.documents import normalize_tax_id
 from apps.pix import participants
 from apps.pix.adapters import dict as dict_api
 
@@ -32,19 +31,14 @@ _masked = masked_key
 _xml_display = xml_display
 
 
-def _entry_link(entry_id: int | None) -> str:
-    if entry_id is None:
-        return "-"
-    url = reverse("admin:accounts_journalentry_change", args=[entry_id])
-    return format_html('<a href="{}">#{}</a>', url, entry_id)
+_entry_link = entry_link
 
 
 def _full_tax_id(value: str) -> str:
     return normalize_tax_id(value) or "-"
 
 
-def _masked_tax_id(value: str) -> str:
-    return mask_tax_id(value) if value else "-"
+_masked_tax_id = masked_tax_id_or_dash
 
 
 def _owner_type(tax_id: str) -> str:

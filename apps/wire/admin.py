@@ -12,8 +12,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,30 +23,25 @@ from apps.core.admin_tools import (
     ReadOnlyAdmin,
     ReadOnlyMixin,
     admin_link,
+    brl_or_dash,
+    entry_link,
+    masked_tax_id_or_dash,
     preformatted,
     transitions_table,
 )
 from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
-from apps.core.money import format_brl
 from apps.wire import services
 from apps.wire.ledger_lines import reason_text
 from apps.wire.models import InboundWire, Participant, StrMessage, Wire, WireFavourite
 
-
-def _brl(cents: int | None) -> str:
-    return "-" if cents is None else format_brl(cents)
+_brl = brl_or_dash
 
 
-def _masked(value: str | None) -> str:
-    return mask_tax_id(value) if value else "-"
+_masked = masked_tax_id_or_dash
 
 
-def _entry_link(entry_id: int | None) -> str:
-    if entry_id is None:
-        return "-"
-    url = reverse("admin:accounts_journalentry_change", args=[entry_id])
-    return format_html('<a href="{}">#{}</a>', url, entry_id)
+_entry_link = entry_link
 
 
 class _MaskedHistory(HistoricalRecordContextHelper):

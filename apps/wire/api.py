@@ -69,6 +69,15 @@ class BankDetailApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "code",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^([0-9]{3}|[0-9A-Z]{8})$",
+                description="A 3-digit COMPE code (260) or an 8-character ISPB (18236120).",
+            )
+        ],
         responses={200: BankOutput},
         summary="One participant, by its 3-digit COMPE code or its 8-digit ISPB",
         auth=[],

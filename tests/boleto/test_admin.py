@@ -178,7 +178,7 @@ def test_reprocessing_a_rejected_return_file_takes_two_operators(client, world):
 
     response = _act(client, CnabFile, "approve_reprocessing", [rejected.pk])
     assert any(
-        level == django_messages.ERROR and "four eyes" in text
+        level == django_messages.ERROR and "quatro olhos" in text  # the admin speaks pt-BR
         for level, text in _messages(response)
     )
     rejected.refresh_from_db()

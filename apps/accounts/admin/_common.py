@@ -7,14 +7,12 @@ from typing import Any
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin_tools import entry_link
+
 FULL_TAX_ID_PERMISSION = "accounts.view_full_tax_id"
 
 
-def _entry_link(entry_id: int | None) -> str:
-    if entry_id is None:
-        return "-"
-    url = reverse("admin:accounts_journalentry_change", args=[entry_id])
-    return format_html('<a href="{}">#{}</a>', url, entry_id)
+_entry_link = entry_link
 
 
 def _account_link(account_id: int | None, text: Any = None) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
-from apps.core.adapters import client_class
+from apps.core.adapters import client_class, http_call
 
 
 class CompeError(Exception):
@@ -68,15 +68,14 @@ class CompeHttpClient(CompeClient):
         self.base = settings.BOLETO_COMPE_URL.rstrip("/")
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            response = requests.request(
-                method, f"{self.base}{path}", timeout=settings.BOLETO_COMPE_TIMEOUT, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise CompeError(f"COMPE unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code >= 400:
-            raise CompeError(f"COMPE answered HTTP {response.status_code}")
-        return response
+        return http_call(
+            method,
+            f"{self.base}{path}",
+            timeout=settings.BOLETO_COMPE_TIMEOUT,
+            error=CompeError,
+            system="COMPE",
+            **kwargs,
+        )
 
     def submit_payment(self, item: ClearingItem) -> None:
         self._call(

@@ -27,7 +27,7 @@ from abc import ABC, abstractmethod
 import requests
 from django.conf import settings
 
-from apps.core.adapters import client_class
+from apps.core.adapters import client_class, http_call
 
 
 class StrError(Exception):
@@ -59,15 +59,14 @@ class StrHttpClient(StrClient):
         self.base = settings.WIRE_STR_URL.rstrip("/")
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            response = requests.request(
-                method, f"{self.base}{path}", timeout=settings.WIRE_STR_TIMEOUT, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise StrError(f"STR gateway unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code >= 400:
-            raise StrError(f"STR gateway answered HTTP {response.status_code}")
-        return response
+        return http_call(
+            method,
+            f"{self.base}{path}",
+            timeout=settings.WIRE_STR_TIMEOUT,
+            error=StrError,
+            system="STR gateway",
+            **kwargs,
+        )
 
     def send(self, xml: bytes) -> bytes:
         headers = {"Content-Type": "application/xml"}
