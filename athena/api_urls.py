@@ -35,6 +35,7 @@ urlpatterns = [
     path("boletos/", include("apps.boleto.urls")),
     path("boletos", boleto_api.BoletoListApi.as_view(), name="api-boletos"),
     path("", include("apps.wire.urls")),
+    path("", include("apps.cards.urls")),
     path("kyc/", include("apps.kyc.urls")),
     path("privacy/", include("apps.privacy.urls")),
     path("compliance/", include("apps.compliance.urls")),

@@ -58,6 +58,12 @@ app.conf.beat_schedule = {
     "wire-send-due": {"task": "apps.wire.tasks.send_due_wires_task", "schedule": 60.0},
     "wire-inbox": {"task": "apps.wire.tasks.inbox_task", "schedule": 30.0},
     "wire-resend": {"task": "apps.wire.tasks.resend_task", "schedule": 120.0},
+    # Cards: authorizations whose hold expired.
+    "cards-expire-authorizations": {
+        "task": "apps.cards.tasks.expire_authorizations_task",
+        "schedule": 600.0,
+    },
+    # [cards-clearing beat]
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

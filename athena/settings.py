@@ -633,6 +633,18 @@ WIRE_FEE_CENTS = env.int("WIRE_FEE_CENTS", default=500)
 WIRE_STR_SIM_HOURS = env("WIRE_STR_SIM_HOURS", default="06:30-18:30")
 WIRE_STR_SIM_RESERVES_CENTS = env.int("WIRE_STR_SIM_RESERVES_CENTS", default=10**13)
 WIRE_STR_SIM_RETURN_DELAY = env.float("WIRE_STR_SIM_RETURN_DELAY", default=0 if TESTING else 30)
+# --- Cards (apps/cards) -----------------------------------------------------------------
+# Our BIN (an Elo range, 506699-506778 in the public BIN list): PANs are BIN + random + Luhn.
+CARDS_BIN = env("CARDS_BIN", default="506727")
+# The CVV2 key (an HSM's card verification key in production). Empty: derived from
+# SECRET_KEY, for development and tests only.
+CARDS_CVV_KEY = env("CARDS_CVV_KEY", default="")
+# How long an approval holds the money when no completion (clearing) comes.
+CARDS_HOLD_HOURS = env.int("CARDS_HOLD_HOURS", default=168)
+# [cards-iso settings]
+# [cards-fraud settings]
+# [cards-clearing settings]
+# [cards-portal settings]
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from

@@ -1,0 +1,12 @@
+"""Celery entry points of cards: thin wrappers over services (beat: athena/celery.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.cards import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def expire_authorizations_task() -> int:
+    return services.authorizations_expire()
