@@ -7,6 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CARDS_ISO_PORT ?= 8583
 
 .PHONY: run test lint format install install-dev migrate demo messages
 
@@ -37,10 +38,11 @@ demo: migrate
 	DEBUG=true $(PY) manage.py seed_cip
 	DEBUG=true $(PY) manage.py seed_str
 
-# Web (ASGI: HTTP + websockets), Celery worker and beat together under honcho.
+# Web (ASGI: HTTP + websockets), Celery worker and beat, and the ISO 8583 card
+# authorization server (TCP, CARDS_ISO_PORT) together under honcho.
 run: demo
 	@DEBUG=true HOST=$(HOST) PORT=$(PORT) $(PY) manage.py print_welcome
-	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=true HOST=$(HOST) PORT=$(PORT) CARDS_ISO_PORT=$(CARDS_ISO_PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 test: install-dev
 	$(VENV)/bin/ruff check .

@@ -64,6 +64,14 @@ app.conf.beat_schedule = {
         "schedule": 600.0,
     },
     # [cards-clearing beat]
+    "cards-fetch-clearing-files": {
+        "task": "apps.cards.clearing.tasks.fetch_clearing_files_task",
+        "schedule": 900.0,  # the network's files, as they come; each one processed once
+    },
+    "cards-settle-clearing": {
+        "task": "apps.cards.clearing.tasks.settle_clearing_task",
+        "schedule": 3600.0,  # past days' nets with the network, once per day
+    },
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

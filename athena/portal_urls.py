@@ -46,3 +46,6 @@ urlpatterns += [path("boletos/", include("apps.boleto.portal.urls"))]
 
 # TED (apps.wire.portal.views): reversed as "portal:ted:<name>".
 urlpatterns += [path("ted/", include("apps.wire.portal.urls"))]
+
+# Cards (apps.cards.portal.views): reversed as "portal:cards:<name>".
+urlpatterns += [path("cards/", include("apps.cards.portal.urls"))]

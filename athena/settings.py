@@ -642,9 +642,57 @@ CARDS_CVV_KEY = env("CARDS_CVV_KEY", default="")
 # How long an approval holds the money when no completion (clearing) comes.
 CARDS_HOLD_HOURS = env.int("CARDS_HOLD_HOURS", default=168)
 # [cards-iso settings]
+# The ISO 8583 server (manage.py card_auth_server, apps/cards/iso/server.py): worker threads
+# deciding at once (each with its own database connection, kept this many seconds), and
+# the requests one acquirer connection may have in flight; processes sharing the port.
+CARDS_ISO_PORT = env.int("CARDS_ISO_PORT", default=8583)
+CARDS_ISO_PROCESSES = env.int("CARDS_ISO_PROCESSES", default=1)
+CARDS_ISO_WORKERS = env.int("CARDS_ISO_WORKERS", default=8)
+CARDS_ISO_CONN_MAX_AGE = env.int("CARDS_ISO_CONN_MAX_AGE", default=600)
+CARDS_ISO_INFLIGHT = env.int("CARDS_ISO_INFLIGHT", default=64)
 # [cards-fraud settings]
+# The fraud engine (apps/cards/fraud): a score 0..1 from the rules staff tune in the admin
+# and the anomaly model; at or above DECLINE the answer is 59, at or above REVIEW the purchase
+# is approved and opens an item in the compliance queue (due REVIEW_DUE_HOURS later).
+CARDS_FRAUD_DECLINE_THRESHOLD = env.float("CARDS_FRAUD_DECLINE_THRESHOLD", default=0.8)
+CARDS_FRAUD_REVIEW_THRESHOLD = env.float("CARDS_FRAUD_REVIEW_THRESHOLD", default=0.5)
+CARDS_FRAUD_REVIEW_DUE_HOURS = env.int("CARDS_FRAUD_REVIEW_DUE_HOURS", default=24)
+# How long a process keeps the rules it read (a staff edit reaches every process within it).
+CARDS_FRAUD_RULES_CACHE_SECONDS = env.float(
+    "CARDS_FRAUD_RULES_CACHE_SECONDS", default=0 if TESTING else 5
+)
+# The anomaly model file (joblib, trained offline by `manage.py train_card_fraud_model`).
+CARDS_FRAUD_MODEL = env("CARDS_FRAUD_MODEL", default="v1")
 # [cards-clearing settings]
+# The card network's clearing files (apps/cards/clearing): "simulator" (default,
+# apps/simulators/cardnet), "http", or a dotted path (apps.core.adapters).
+CARDS_CLEARING_CLIENT = env("CARDS_CLEARING_CLIENT", default="simulator")
+CARDS_CLEARING_CLIENTS = {
+    "simulator": "apps.simulators.cardnet.simulator.CardnetSimulator",
+    "http": "apps.cards.adapters.clearing.ClearingHttpClient",
+}
+CARDS_CLEARING_URL = env("CARDS_CLEARING_URL", default="https://cardnet-h.example.invalid/api/")
+CARDS_CLEARING_TIMEOUT = env.float("CARDS_CLEARING_TIMEOUT", default=10.0)
+# A presentment may exceed its authorization by this much (tips, fuel): the extra is posted
+# as a second debit; beyond it the extra waits in suspense for an operator.
+CARDS_CLEARING_OVERCAPTURE_PERCENT = env.int("CARDS_CLEARING_OVERCAPTURE_PERCENT", default=20)
+# The simulated network: present every approved authorization when it writes a file (tips
+# of CARDS_CARDNET_SIM_TIP_PERCENT on restaurant MCCs); off in tests, which present by hand.
+CARDS_CARDNET_SIM_AUTO_PRESENT = env.bool("CARDS_CARDNET_SIM_AUTO_PRESENT", default=not TESTING)
+CARDS_CARDNET_SIM_TIP_PERCENT = env.int("CARDS_CARDNET_SIM_TIP_PERCENT", default=10)
 # [cards-portal settings]
+# Revealing a virtual card's PAN, expiry and CVV2 in the portal asks a second factor
+# (allauth.mfa's reauthentication) used at most this many seconds before.
+CARDS_REVEAL_MFA_SECONDS = env.int("CARDS_REVEAL_MFA_SECONDS", default=120)
+# The card-management API's enums (apps/cards/api_cards.py), named apart from other "kind"s.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CardKindEnum": "apps.cards.models.Card.Kind",
+        "CardStatusEnum": "apps.cards.models.Card.State",
+        "AuthorizationMtiEnum": "apps.cards.api.AUTHORIZATION_MTIS",
+        "ReversalMtiEnum": "apps.cards.api.REVERSAL_MTIS",
+    }
+)
 # API Pix charges (cob/cobv, docs/pix-api-v2.md). A location is PIX_LOCATION_HOST +
 # "/qr/v2/<uuid hex>" (cobv: "/qr/v2/cobv/<uuid hex>"), served without auth as a JWS signed
 # with PIX_PAYLOAD_SIGNING_KEY (PEM, EC P-256 or RSA). Empty: a development key derived from

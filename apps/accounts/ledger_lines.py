@@ -49,6 +49,7 @@ KIND_LABELS = {
     "boleto_payment": gettext_lazy("Boleto payment"),
     "boleto_received": gettext_lazy("Boleto received"),
     "card_purchase": gettext_lazy("Card purchase"),
+    "card_refund": gettext_lazy("Card refund"),
     "loan_disbursement": gettext_lazy("Loan disbursement"),
     "loan_installment": gettext_lazy("Loan installment"),
     "fee": gettext_lazy("Fee"),

@@ -110,6 +110,11 @@ OUTSIDE_THE_GATE: dict[str, str] = {
     "pix_med_refund": "MED: BACEN's special return mechanism, decided by the bank",
     "reversal": "an operator's correction of an earlier entry (four eyes above R$ 10.000)",
     "fee": "the bank's fee, charged by contract",
+    "card_refund": "a merchant's refund through the card network: debits card_settlement",
+    "card_suspense": "card clearing mismatches parked in suspense: internal accounts only",
+    "card_network_settlement": (
+        "the day's card network net: moves reserves, card_settlement and suspense only"
+    ),
     "ted_return": "a TED returned or refused: the amount comes back to the payer",
     "ted_fee_refund": "a TED returned or refused: its fee comes back to the payer",
     "ted_fee": "the TED fee, charged by contract with the TED it belongs to (limits count the TED)",

@@ -267,8 +267,10 @@ def hold_capture(
     kind: str,
     description: str = "",
     actor=None,
+    metadata: dict | None = None,
 ) -> Hold:
-    """Turn a hold into postings: debit up to the held amount; the rest is released."""
+    """Turn a hold into postings: debit up to the held amount; the rest is released.
+    `metadata` is what the statement renders (the merchant of a card purchase)."""
     hold = _locked_active_hold(hold_id)
     amount = hold.amount if amount_cents is None else amount_cents
     if amount <= 0 or amount > hold.amount:
@@ -283,6 +285,7 @@ def hold_capture(
         reference_type="hold",
         reference_id=hold.pk,
         created_by_id=getattr(actor, "pk", None),
+        metadata=metadata,
     )
     hold.captured_amount = amount
     hold.capture_entry_id = entry_id

@@ -7,3 +7,12 @@ class CardsConfig(AppConfig):
     name = "apps.cards"
     label = "cards"
     verbose_name = _("Cards")
+
+    def ready(self) -> None:
+        from apps.cards import ledger_lines, registrations
+        from apps.cards.fraud import registrations as fraud_registrations
+
+        ledger_lines.register()
+        registrations.register()
+        # The fraud reviews in the compliance queue, the default rules after every migrate.
+        fraud_registrations.register()

@@ -181,3 +181,7 @@ class Authorization(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.mti} {self.rrn} {self.response_code}"
+
+
+from apps.cards.clearing.models import *  # noqa: E402, F403
+from apps.cards.fraud.models import *  # noqa: E402, F403

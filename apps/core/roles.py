@@ -90,6 +90,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "simulators.view_strdelivery",
         "simulators.view_strreserves",
         "simulators.view_strbankaccount",
+        # Cards: read cards (masked) and authorizations; block and unblock a card.
+        "cards.view_card",
+        "cards.change_card",
+        "cards.view_authorization",
+        # Card clearing: files, lines, the day's settlements; resolve the mismatch queue.
+        "cards.view_clearingfile",
+        "cards.view_clearingline",
+        "cards.view_clearingsettlement",
+        "cards.view_clearingexception",
+        "cards.change_clearingexception",
         # Integrators' OAuth clients: issue (the secret is shown once) and revoke.
         "core.view_apiclient",
         "core.add_apiclient",
@@ -164,6 +174,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "wire.view_wire",
         "wire.view_inboundwire",
         "wire.view_strmessage",
+        # Card authorizations with their fraud scores, as evidence for alerts; the fraud
+        # rules' parameters and the reviews of flagged purchases (close as fraud/legitimate).
+        "cards.view_card",
+        "cards.view_authorization",
+        "cards.view_fraudrule",
+        "cards.change_fraudrule",
+        "cards.view_frauddecisionrecord",
+        "cards.view_fraudreview",
+        "cards.change_fraudreview",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

@@ -1,5 +1,6 @@
 """The simulators' tables, one module per simulated system (Django finds them here)."""
 
+from apps.simulators.cardnet.models import CardnetAuthorization, CardnetFile, CardnetRecord  # noqa: F401
 from apps.simulators.cip.models import CipBoleto
 from apps.simulators.compe.models import CompeFile, CompeItem, CompePendingAnswer
 from apps.simulators.dict.models import DictClaim, DictEntry, DictLookup, DictTokenBucket

@@ -53,6 +53,10 @@ WITHOUT_HISTORY = {
         "the other PSP's part in tests and demos"
     ),
     "simulators.DictTokenBucket": "the simulated DICT's rate limiter: 'refill' is a test aid",
+    "simulators.CardnetAuthorization": (
+        "the simulated card network: its actions (present, observe and write a file) play the "
+        "acquirers' part in tests and demos"
+    ),
     "simulators.StrBankAccount": (
         "the simulated outside world (other banks' accounts behind the STR): 'add' and "
         "'change' play another bank's part in tests and demos"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_app_registered_its_section_in_the_export_order():
     names = [section.name for section in registry.sections()]
-    assert names == ["customer", "accounts", "postings", "pix", "wire", "kyc"]
+    assert names == ["customer", "accounts", "postings", "pix", "wire", "cards", "kyc"]
     assert registry.decision_source().name == "kyc"
 
 

@@ -28,6 +28,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Customer
+from apps.cards.services import AuthRequest, authorize, card_issue
 from apps.core.api_clients import api_client_create
 from apps.core.due_amounts import B3, next_business_day
 from apps.pix.keys.services import key_register
@@ -81,6 +82,13 @@ API_OBJECTS: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/boletos/{boleto_id}/pdf"): None,
     ("GET", "/api/v1/boletos/payments/{payment_id}"): None,
     ("POST", "/api/v1/boletos/payments/{payment_id}/cancel"): {},
+    ("GET", "/api/v1/cards/{card_id}"): None,
+    ("POST", "/api/v1/cards/{card_id}/activate"): {},
+    ("POST", "/api/v1/cards/{card_id}/block"): {},
+    ("POST", "/api/v1/cards/{card_id}/unblock"): {},
+    ("PATCH", "/api/v1/cards/{card_id}/controls"): {"per_purchase_limit": "10.00"},
+    ("POST", "/api/v1/cards/{card_id}/controls"): {"per_purchase_limit": "10.00"},
+    ("GET", "/api/v1/cards/{card_id}/transactions"): None,
     ("GET", "/api/v1/wires/{wire_id}"): None,
     ("POST", "/api/v1/wires/{wire_id}/cancel"): {},
     ("GET", V2 + "/cob/{txid}"): None,
@@ -132,6 +140,16 @@ PORTAL_OBJECTS: dict[str, str] = {
     "boleto:issued_detail": "GET",
     "boleto:issued_pdf": "GET",
     "boleto:issued_cancel": "POST",
+    "cards:detail": "GET",
+    "cards:activate": "POST",
+    "cards:block": "POST",
+    "cards:unblock": "POST",
+    "cards:report": "POST",
+    "cards:reveal": "POST",
+    "cards:controls": "POST",
+    "cards:pin": "POST",
+    "cards:transactions": "GET",
+    "cards:it_was_me": "POST",
     "ted:detail": "GET",
     "ted:cancel": "POST",
     "ted:receipt_pdf": "GET",
@@ -361,6 +379,24 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         holder_tax_id=new_cpf(),
     )
     markers |= {wire["control_number"], "Favorecido da Ana", "Conta do Favorecido"}
+    # A virtual card with a purchase the fraud engine flagged (its "it was me" is A's).
+    issued = card_issue(
+        customer=Customer.objects.get(pk=a.pk), account_id=account.pk, kind="virtual"
+    )
+    card_auth = authorize(
+        AuthRequest(
+            mti="0100",
+            pan=issued.pan,
+            amount_cents=1_234,
+            stan="000001",
+            rrn="000000000001",
+            terminal_id="TERMA001",
+            merchant_name="LOJA DA ANA",
+            mcc="5411",
+            expiry=issued.expiry,
+        )
+    )
+    markers |= {issued.card.token, issued.card.last4 + " ", "LOJA DA ANA"}
     markers |= {received.end_to_end_id, sent["end_to_end_id"], txid, txid_v, refund_id}
     markers |= {api_client.client_id, "ERP da Ana", "Quero tudo", "Falso parente"}
     params = {
@@ -381,6 +417,7 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         "boleto_id": boleto["id"],
         "payment_id": boleto_payment["id"],
         "wire_id": wire["id"],
+        "card_id": str(issued.card.public_id),
     }
     per_path = {
         # MED queue actions name a report received against A's Pix, not A's own report.
@@ -405,6 +442,8 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
             "payment_id": boleto_payment["id"],
             "wire_id": wire["id"],
             "favourite_id": favourite.pk,
+            "card_id": str(issued.card.public_id),
+            "authorization_id": card_auth.authorization_id,
         },
     }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class FraudDecision:
     score: float
     action: str  # "approve" | "review" | "decline"
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)  # {"code", "rule", "points", "params"}
 
     APPROVE = "approve"
     REVIEW = "review"

@@ -269,12 +269,19 @@ def _place_hold(card: Card, request: AuthRequest, row: Authorization, now: dt.da
     return hold.pk
 
 
+def purchase_metadata(card: Card, row: Authorization) -> dict:
+    """What a card purchase's statement line shows: the merchant, the MCC and the card's
+    last four (never more of the PAN)."""
+    return {"merchant": row.merchant_name, "mcc": row.mcc, "card_last4": card.last4}
+
+
 def _capture_now(card: Card, row: Authorization) -> None:
     accounts.hold_capture(
         hold_id=row.hold_id,
         counterpart_id=accounts.internal_account_id("card_settlement"),
         kind="card_purchase",
         description=f"card {card.masked_pan} {row.merchant_name}".strip(),
+        metadata=purchase_metadata(card, row),
     )
     row.state = Authorization.State.CAPTURED
     row.save(update_fields=["state", "updated_at"])
@@ -323,12 +330,10 @@ def authorize(request: AuthRequest, *, now: dt.datetime | None = None) -> AuthRe
             fraud_reasons=decision.reasons if decision else [],
         )
         if not code:
+            # hold_place runs in its own savepoint: a refusal (not enough available) undoes
+            # only its own work, and the row is kept as declined.
             try:
-                with transaction.atomic():
-                    row.hold_id = _place_hold(card, request, row, now)
-                    row.save(update_fields=["hold_id", "updated_at"])
-                    if request.mti.startswith("02"):
-                        _capture_now(card, row)
+                row.hold_id = _place_hold(card, request, row, now)
             except DomainError as exc:
                 row.response_code = (
                     INSUFFICIENT_FUNDS if exc.code == "insufficient_funds" else RESTRICTED
@@ -336,6 +341,10 @@ def authorize(request: AuthRequest, *, now: dt.datetime | None = None) -> AuthRe
                 row.state = Authorization.State.DECLINED
                 row.auth_code = ""
                 row.save(update_fields=["response_code", "state", "auth_code", "updated_at"])
+            else:
+                row.save(update_fields=["hold_id", "updated_at"])
+                if request.mti.startswith("02"):
+                    _capture_now(card, row)
         if (
             row.state == Authorization.State.APPROVED
             and decision is not None

@@ -1,0 +1,1 @@
+"""The card networks behind interfaces (`clearing.py`); settings choose the implementation."""

@@ -1,0 +1,1 @@
+"""The card network, simulated: what it authorized and presented, and its clearing files."""
