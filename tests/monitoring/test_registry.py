@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_each_app_registered_its_source():
-    assert list(registry.sources()) == ["alert", "kyc", "med", "screening"]
+    assert list(registry.sources()) == ["alert", "card_fraud", "kyc", "med", "screening"]
     with translation.override("en"):
         labels = [str(label) for label in registry.source_labels().values()]
     assert labels == [
         "monitoring alert",
+        "card purchase under review",
         "KYC review",
         "MED case",
         "screening hit",
