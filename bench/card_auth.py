@@ -1,16 +1,18 @@
 """ISO 8583 authorizations over TCP against the card authorization server, and the ledger's
 book-transfer rate in the same run.
 
-    .venv/bin/python bench/card_auth.py [--seconds 20] [--connections 16] [--cards 1000]
+    .venv/bin/python bench/card_auth.py [--seconds 20] [--connections 16] [--cards 5000]
         [--workers 8] [--processes 1]
 
 Starts `manage.py card_auth_server` on a free loopback port (a subprocess: its own GIL),
 then N acquirer connections (asyncio, one process) each send 0100s one after the other for
 the given time, at random over `--cards` funded cards (virtual, KYC level 3 so the money
 gate's limits do not refuse; R$ 1 to R$ 100 each), measuring each answer's latency. Prints
-authorizations/s, p50/p99, the response codes; then runs bench/ledger_transfers.py's
-book transfers (its accounts and `run_ledger`, "spread") with N processes for the same time
-and prints the ratio. Targets: p99 < 50 ms at 16 connections; authorizations/s >= 0.3 of
+authorizations/s, p50/p99, the response codes; then, as references of the same run, 0800
+network echoes on the same server and connections for half the time (the transport floor:
+framing, the worker threads, no decision) and bench/ledger_transfers.py's book transfers
+(its accounts and `run_ledger`, "spread") with N processes for the same time, and the
+ratio. Targets: p99 < 50 ms at 16 connections; authorizations/s >= 0.3 of
 the ledger's transfers/s.
 
 The cards are issued once on ledger_transfers.py's bench accounts and reused. Uses
@@ -65,6 +67,19 @@ def ensure_cards(count: int) -> list[tuple[str, str]]:
     return [(card.pan_encrypted, card.expiry) for card in cards]
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy so far (/proc/stat: everything but idle and
+    I/O wait), to divide by the operations of a phase: server, PostgreSQL and clients
+    together, the same way for the authorizations and the book transfers."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,16 +127,35 @@ def message(pan: str, expiry: str, amount: int, stan: int, rrn: str, terminal: s
     )
 
 
-async def acquirer(n, port, cards, deadline, run_tag, latencies, codes) -> None:
+def echo(stan: int) -> bytes:
+    """An 0800 network echo (DE 70 301): the server's transport floor, no decision."""
+    return codec.frame(
+        codec.encode(
+            {
+                "t": "0800",
+                "7": time.strftime("%m%d%H%M%S"),
+                "11": f"{stan % 10**6:06d}",
+                "70": "301",
+            }
+        )
+    )
+
+
+async def acquirer(n, port, cards, deadline, run_tag, latencies, codes, echo_only=False) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    rng = random.Random(n)
+    # Seeded per run too: a run must not hit the cards the previous run hit (their velocity
+    # windows would decline them as fraud, 59, which is not what this measures).
+    rng = random.Random(f"{run_tag}-{n}")
     terminal = f"BENCH{n:03d}"
     count = 0
     while time.time() < deadline:
         count += 1
         pan, expiry = rng.choice(cards)
         rrn = f"{run_tag}{n:03d}{count:05d}"[-12:]
-        data = message(pan, expiry, rng.randint(100, 10_000), count, rrn, terminal)
+        if echo_only:
+            data = echo(count)
+        else:
+            data = message(pan, expiry, rng.randint(100, 10_000), count, rrn, terminal)
         started = time.perf_counter()
         writer.write(data)
         await writer.drain()
@@ -133,7 +167,7 @@ async def acquirer(n, port, cards, deadline, run_tag, latencies, codes) -> None:
     await writer.wait_closed()
 
 
-async def run_acquirers(connections_count, port, cards, seconds):
+async def run_acquirers(connections_count, port, cards, seconds, echo_only=False):
     latencies: list[float] = []
     codes: collections.Counter = collections.Counter()
     run_tag = f"{int(time.time()) % 10000:04d}"
@@ -144,16 +178,20 @@ async def run_acquirers(connections_count, port, cards, seconds):
     )
     codes.clear()
     started = time.time()
+    busy = busy_cpu_seconds()
     deadline = started + seconds
     await asyncio.gather(
         *(
-            acquirer(n, port, cards, deadline, run_tag, latencies, codes)
+            acquirer(n, port, cards, deadline, run_tag, latencies, codes, echo_only)
             for n in range(connections_count)
         )
     )
     elapsed = time.time() - started
+    busy = busy_cpu_seconds() - busy
     latencies.sort()
     return {
+        "cpu_ms": busy * 1000 / max(len(latencies), 1),
+        "busy": busy / elapsed,
         "rate": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
@@ -166,7 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--cards", type=int, default=1000)
+    parser.add_argument("--cards", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--skip-ledger", action="store_true")
@@ -177,6 +215,9 @@ def main() -> None:
     servers = start_server(port, options.workers, options.processes)
     try:
         result = asyncio.run(run_acquirers(options.connections, port, cards, options.seconds))
+        floor = asyncio.run(
+            run_acquirers(options.connections, port, cards, options.seconds / 2, echo_only=True)
+        )
     finally:
         for server in servers:
             server.terminate()
@@ -188,13 +229,27 @@ def main() -> None:
         f"{len(cards)} cards, {options.workers} workers x {options.processes} process)",
         flush=True,
     )
+    print(
+        f"  machine CPU per authorization {result['cpu_ms']:.2f} ms "
+        f"(busy {result['busy']:.2f} of {os.cpu_count()} cores)",
+        flush=True,
+    )
+    print(
+        f"reference: 0800 echoes on the same server  {floor['rate']:9.0f} echoes/s  "
+        f"p50 {floor['p50']:.2f} ms  p99 {floor['p99']:.2f} ms",
+        flush=True,
+    )
     if options.skip_ledger:
         return
     payers, _ = ledger_bench.ensure_accounts()
+    busy = busy_cpu_seconds()
     ledger = ledger_bench.run_ledger(options.connections, options.seconds, payers, None)
+    # The workers start a second after the call; the window includes that idle second.
+    busy = busy_cpu_seconds() - busy
     print(
         f"ledger book transfers clients={options.connections:>2}  {ledger['rate']:9.0f} "
-        f"transfers/s  p50 {ledger['p50']:.2f} ms  p99 {ledger['p99']:.2f} ms",
+        f"transfers/s  p50 {ledger['p50']:.2f} ms  p99 {ledger['p99']:.2f} ms\n"
+        f"  machine CPU per transfer {busy * 1000 / max(ledger['count'], 1):.2f} ms",
         flush=True,
     )
     print(

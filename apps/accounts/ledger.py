@@ -32,8 +32,12 @@ single "balance after" at insert time); statements.py derives them from balance
 checkpoints, which `athena_checkpoint_balances` writes once the postings below a watermark
 can no longer change.
 
-The function runs on psycopg's own connection object with a prepared statement: this is the
-hottest path of the system, and Django's cursor wrapper adds nothing it needs here.
+The function runs on psycopg's own connection object: this is the hottest path of the
+system, and Django's cursor wrapper adds nothing it needs here. That connection's cursors
+bind parameters on the client (Django's `ClientCursor` factory), so `prepare=True` below is
+not honoured; `apps.core.raw_sql.fetch_one` (server-side parameters, prepared once per
+connection) is the faster road, which the card authorization takes; the ledger keeps this
+one until its own benchmark is rerun on it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
 from apps.core.errors import DomainError, ValidationFailed
+from apps.core.raw_sql import raw_connection as _raw_connection
 
 from .errors import AccountUnavailable, InsufficientFunds, UnknownAccount
 
@@ -69,11 +74,6 @@ class Leg:
 
     account_id: int
     amount: int
-
-
-def _raw_connection() -> psycopg.Connection:
-    connection.ensure_connection()
-    return connection.connection
 
 
 def _translate(exc: psycopg.Error) -> DomainError | None:
@@ -214,6 +214,45 @@ def post_credits(entries: Sequence[Entry], *, created_by_id: int | None = None) 
         return list(cursor.fetchone()[0])
     except psycopg.Error as exc:
         raise _refused(exc) from None
+
+
+_HOLD_SQL = "SELECT hold_id, refusal FROM athena_hold_place(%s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedHold:
+    hold_id: int | None
+    refusal: str  # "" when placed; else unknown_account, account_unavailable, insufficient_funds
+
+
+def hold_place(
+    *,
+    account_id: int,
+    amount_cents: int,
+    reason: str,
+    expires_at,
+    reference_type: str,
+    reference_id: str,
+    now,
+    user_id: int | None = None,
+) -> PlacedHold:
+    """Raise the account's held amount and record the hold (and its first history row) in
+    one call of `athena_hold_place` (migration 0009). A refusal changes nothing."""
+    params = (
+        account_id,
+        amount_cents,
+        reason[:200],
+        expires_at,
+        reference_type,
+        reference_id,
+        now,
+        user_id,
+    )
+    try:
+        hold_id, refusal = _raw_connection().execute(_HOLD_SQL, params).fetchone()
+    except psycopg.Error as exc:
+        raise _refused(exc) from None
+    return PlacedHold(hold_id, refusal or "")
 
 
 def advance_checkpoints() -> int:

@@ -144,6 +144,9 @@ def product(code: str) -> Product:
         raise ValueError(f"unknown product {code!r}: add it to money_gate.PRODUCTS") from None
 
 
+_family = product  # for functions whose `product` argument is the product's code
+
+
 def product_of_kind(kind: str) -> str | None:
     """The product whose family counts this posting kind, or None."""
     return next((code for code, p in PRODUCTS.items() if kind in p.kinds), None)
@@ -234,27 +237,49 @@ def _refuse_state(account_state: str, customer_state: str | None) -> None:
         )
 
 
-def check(
-    *, account: Account, product: str, amount_cents: int, now: datetime | None = None
-) -> None:
-    """Raise a DomainError when the account may not debit this amount through the product
-    now (see the module docstring). Call it inside the product's transaction."""
-    family = PRODUCTS.get(product)
-    if family is None:
-        raise ValueError(f"unknown product {product!r}: add it to money_gate.PRODUCTS")
-    now = now or timezone.now()
+@dataclass(frozen=True, slots=True)
+class GateReading:
+    """What `athena_money_gate` read under the account's lock (sums in centavos)."""
+
+    account_state: str | None  # None: no such account
+    customer_state: str | None  # None: an internal account
+    kyc_level: int | None
+    sent_today: int
+    sent_month: int
+
+
+def read(*, account_id: int, product: str, now: datetime) -> GateReading:
+    """Lock the account and read what the gate judges (one round trip)."""
     day, month = period_starts(now)
     with connection.cursor() as cursor:
-        cursor.execute(_GATE_SQL, [account.pk, list(family.kinds), day, month])
+        cursor.execute(_GATE_SQL, [account_id, list(_family(product).kinds), day, month])
         row = cursor.fetchone()
-    if row is None or row[0] is None:
+    if row is None:
+        return GateReading(None, None, None, 0, 0)
+    return GateReading(row[0], row[1], row[2], int(row[3] or 0), int(row[4] or 0))
+
+
+def judge(
+    reading: GateReading,
+    *,
+    product: str,
+    amount_cents: int,
+    now: datetime,
+    account: Account | None = None,
+    account_id: int | None = None,
+) -> None:
+    """Raise a DomainError when the reading does not allow this debit (see the module).
+    Callers that read the gate inside a statement of their own (the card authorization
+    reads it with the card, in one call) judge it here, with the same rules as `check`."""
+    family = _family(product)
+    if reading.account_state is None:
         raise AccountUnavailable(_("The account does not exist."))
-    account_state, customer_state, level, today, this_month = row
-    _refuse_state(account_state, customer_state)
-    level = 3 if level is None else level  # an internal account
+    _refuse_state(reading.account_state, reading.customer_state)
+    level = 3 if reading.kyc_level is None else reading.kyc_level  # an internal account
     if level < FEATURE_LEVELS.get(product, 0):
         raise _feature_locked(product, level)
     limits = KYC_LIMITS[level]
+    today, this_month = reading.sent_today, reading.sent_month
     if today + amount_cents > limits.daily:
         raise LimitExceeded(
             f"Daily {family.name} limit of {format_brl(limits.daily)} for KYC level {level} "
@@ -269,5 +294,19 @@ def check(
             f"month. {_upgrade_hint(level)}",
             field="amount",
         )
-    for rule in _rules.get(product, ()):
+    rules = _rules.get(product, ())
+    if rules and account is None:
+        account = Account.objects.get(pk=account_id)
+    for rule in rules:
         rule(account, amount_cents, now)
+
+
+def check(
+    *, account: Account, product: str, amount_cents: int, now: datetime | None = None
+) -> None:
+    """Raise a DomainError when the account may not debit this amount through the product
+    now (see the module docstring). Call it inside the product's transaction."""
+    _family(product)
+    now = now or timezone.now()
+    reading = read(account_id=account.pk, product=product, now=now)
+    judge(reading, product=product, amount_cents=amount_cents, now=now, account=account)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 from stdnum import luhn
 
 from apps.accounts import ledger, money_gate
@@ -181,13 +182,6 @@ def deposit(
 
 # --- Holds ----------------------------------------------------------------------------
 
-_PLACE_HOLD_SQL = """
-UPDATE accounts_account SET held = held + %s
- WHERE id = %s AND kind = 'customer' AND state = 'active'
-   AND balance - held - %s >= -overdraft_limit
-RETURNING id
-"""
-
 
 def _fold_shards(cursor, account_id: int) -> None:
     """Lock the account row and move its shards into it (see ledger.py)."""
@@ -217,21 +211,31 @@ def hold_place(
     """Set money aside: lowers the available balance, never below the overdraft floor."""
     if amount_cents <= 0:
         raise ValidationFailed("Amount must be greater than zero.", field="amount")
-    if not Account.objects.filter(pk=account_id, kind=Account.Kind.CUSTOMER).exists():
-        raise ledger.UnknownAccount("Account not found.")
-    with connection.cursor() as cursor:
-        _fold_shards(cursor, account_id)
-        cursor.execute(_PLACE_HOLD_SQL, [amount_cents, account_id, amount_cents])
-        if cursor.fetchone() is None:
-            raise _why_not_debitable(account_id)
-    return Hold.objects.create(
+    placed = ledger.hold_place(
         account_id=account_id,
-        amount=amount_cents,
-        reason=reason[:200],
+        amount_cents=amount_cents,
+        reason=reason,
         expires_at=expires_at,
         reference_type=reference_type,
         reference_id=str(reference_id),
+        now=timezone.now(),
+        user_id=_history_user_id(actor),
     )
+    if placed.refusal == "unknown_account":
+        raise ledger.UnknownAccount("Account not found.")
+    if placed.refusal:
+        raise _why_not_debitable(account_id)
+    return Hold.objects.get(pk=placed.hold_id)
+
+
+def _history_user_id(actor) -> int | None:
+    """Who the hold's first history row names: the actor, else the request's user (what
+    django-simple-history's middleware would have recorded)."""
+    if getattr(actor, "is_authenticated", False):
+        return actor.pk
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user.pk if getattr(user, "is_authenticated", False) else None
 
 
 def _locked_active_hold(hold_id: int) -> Hold:
@@ -584,6 +588,12 @@ def holds_lock(*, hold_ids: list[int]) -> dict[int, str]:
 # gate's and the ledger's entry points there. Registrations live in apps.accounts.registry.
 
 money_gate_check = money_gate.check  # the same function as apps.accounts.limits.check
+# For a caller that reads the gate inside a statement of its own (`athena_money_gate` with
+# the product's posting kinds, after the account's lock) and judges the reading here.
+money_gate_judge = money_gate.judge
+money_gate_period_starts = money_gate.period_starts
+money_gate_product = money_gate.product
+GateReading = money_gate.GateReading
 post_entry = ledger.post_entry  # with `Leg` (imported above) for its legs
 post_entries = ledger.post_entries  # a batch of `ledger.Entry` in one round trip
 post_credits = ledger.post_credits  # a batch debiting no customer, set-based

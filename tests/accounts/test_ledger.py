@@ -5,12 +5,13 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.accounts import ledger, services
 from apps.accounts.ledger import Leg
-from apps.accounts.models import Account, JournalEntry, Posting
+from apps.accounts.models import Account, Hold, JournalEntry, Posting
 from apps.accounts.reconciliation import reconcile
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.models import OutboxMessage
 from tests.factories.ledger import balance_of, funded_account
+from tests.factories.users import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +273,26 @@ def test_reconcile_command(capsys):
     funded_account(500)
     call_command("reconcile_ledger")
     assert "ledger reconciled" in capsys.readouterr().out
+
+
+def test_a_hold_is_placed_in_one_call_with_its_first_history_row():
+    """athena_hold_place writes the hold and the row django-simple-history would have
+    written (created, by the actor), and a refusal writes nothing."""
+    operator_user = UserFactory(is_staff=True)
+    account = funded_account(5_000)
+    hold = services.hold_place(
+        account_id=account.pk, amount_cents=1_200, reason="cautionary", actor=operator_user
+    )
+    history = list(hold.history.all())
+    assert [(h.history_type, h.state, h.amount) for h in history] == [("+", "active", 1_200)]
+    assert history[0].history_user_id == operator_user.pk
+    assert hold.reason == "cautionary" and hold.created_at is not None
+    before = Hold.objects.count(), Hold.history.model.objects.count()
+    with pytest.raises(ledger.InsufficientFunds), transaction.atomic():
+        services.hold_place(account_id=account.pk, amount_cents=3_801, reason="too much")
+    with pytest.raises(ledger.UnknownAccount), transaction.atomic():
+        services.hold_place(
+            account_id=services.internal_account_id("reserves_bacen"), amount_cents=1, reason="x"
+        )
+    assert (Hold.objects.count(), Hold.history.model.objects.count()) == before
+    assert balance_of(account.pk) == (5_000, 3_800)

@@ -133,15 +133,49 @@ def percentile(bundle: dict[str, Any], raw: float) -> float:
     return float(np.searchsorted(q, raw, side="right")) / len(q)
 
 
+class _FlatForest:
+    """The compiled forest as one flat array per attribute (every tree's nodes end to end,
+    children as flat indexes), for one row at a time: each level is a handful of numpy
+    calls on 1-D arrays, about a quarter of `raw_scores`'s per-row cost, which matters on
+    the authorization path. Same scores (tests compare them)."""
+
+    def __init__(self, compiled: dict[str, Any]) -> None:
+        n_trees, size = compiled["left"].shape
+        offsets = (np.arange(n_trees, dtype=np.int64) * size)[:, None]
+        leaf = compiled["left"] == -1
+        self.roots = offsets[:, 0].copy()
+        self.left = np.where(leaf, 0, compiled["left"] + offsets).ravel()
+        self.right = np.where(leaf, 0, compiled["right"] + offsets).ravel()
+        self.leaf = leaf.ravel()
+        self.feature = compiled["feature"].ravel()
+        self.threshold = compiled["threshold"].ravel()
+        self.leaf_value = compiled["leaf_value"].ravel()
+        self.depth = compiled["depth"]
+        self.denominator = compiled["denominator"]
+
+    def raw_score(self, row: list[float]) -> float:
+        x = np.asarray(row, dtype=np.float32).astype(np.float64)  # the trees compare in float32
+        node = self.roots
+        for _ in range(self.depth):
+            at_leaf = self.leaf[node]
+            if at_leaf.all():
+                break
+            go_left = x[self.feature[node]] <= self.threshold[node]
+            step = np.where(go_left, self.left[node], self.right[node])
+            node = np.where(at_leaf, node, step)
+        return float(2.0 ** (-self.leaf_value[node].sum() / self.denominator))
+
+
 class Model:
     def __init__(self, bundle: dict[str, Any]) -> None:
         self.bundle = bundle
         self.version = bundle["version"]
         self.compiled = bundle["compiled"]
+        self.flat = _FlatForest(self.compiled)
 
     def score(self, row: list[float]) -> float:
         """The anomaly percentile (0..1) of one feature row."""
-        return percentile(self.bundle, float(raw_scores(self.compiled, np.array([row]))[0]))
+        return percentile(self.bundle, self.flat.raw_score(row))
 
 
 _lock = threading.Lock()

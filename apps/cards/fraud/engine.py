@@ -1,14 +1,17 @@
 """The fraud engine the authorization path asks inline (apps.cards.services.authorize,
 inside its transaction, the card's row locked).
 
-`evaluate()` reads the rules (one small table, cached a few seconds per process) and then,
-in one SQL statement, the card's last days of authorizations as aggregates (history count,
-median and 95th percentile, log-amount mean and spread, counts per velocity window),
-whether the device and the country are known for the card and, for a card-present
-purchase, the last card-present one (impossible travel). It scores the anomaly model
+`evaluate()` works on the rules (one small table, cached a few seconds per process) and on
+the card's reading by `athena_card_fraud_stats` (migration cards 0004): its last days of
+authorizations as aggregates (history count, median and 95th percentile, log-amount mean
+and spread, counts per velocity window), whether the device and the country are known for
+the card and, for a card-present purchase, the last card-present one (impossible travel).
+The authorization reads it in its first call, with the card (`plan()` says beforehand
+what to read); called alone, the engine reads it itself. It scores the anomaly model
 inline (the forest walked as arrays, a tenth of a millisecond), combines rules and model
 (`rules.evaluate`) and decides by the thresholds in settings: DECLINE (59), REVIEW
-(approve and open an item in the compliance queue: `open_review()`), APPROVE.
+(approve and open an item in the compliance queue: the authorization's record call
+writes it with the row, see apps/cards/services/authorize.py), APPROVE.
 
 What counts as the card's history: its approved, captured or expired purchases, except
 those sent to review and not yet confirmed by the customer ("it was me" puts them back,
@@ -27,13 +30,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from apps.cards.fraud import FraudDecision, anomaly, countries, rules
-from apps.cards.fraud.models import CardKnownAttribute, FraudReview, FraudRule
+from apps.cards.fraud.models import CardKnownAttribute, FraudRule
+from apps.core.raw_sql import fetch_one
 from apps.core.timezones import brasilia_now
 
 logger = logging.getLogger(__name__)
@@ -61,94 +67,61 @@ def active_rules() -> list[dict]:
     return fresh
 
 
+def warm_up() -> None:
+    """Load the model file and the rules now (the authorization server calls it at start)."""
+    anomaly.load()
+    active_rules()
+
+
 def rules_changed(**kwargs) -> None:
     """post_save/post_delete of FraudRule (registrations.py): forget the cached rules."""
     global _rules_cache
     _rules_cache = None
 
 
-def _card_stats(
-    card_id: int,
-    *,
-    now: dt.datetime,
-    days: list[int],
-    windows: list,
-    country: str,
-    device: str,
-    travel_hours: int,
-) -> dict:
-    """Everything about the card in one statement: a pass over its recent authorizations
-    (the card_auth_recent index) giving, per history window, the count, median and 95th
-    percentile (and, for the model's window, the mean and spread of ln(amount)), per
-    velocity window the count; whether the country and the device are known for the card;
-    and the last card-present purchase (impossible travel). Written as SQL: the ORM spent
-    more time compiling a dozen filtered aggregates than PostgreSQL spent running them."""
-    from apps.cards.models import Authorization
+@dataclass(frozen=True)
+class StatsQuery:
+    """What to read about the card for these rules and this request: the history windows
+    (days), the velocity windows (minutes, declined counted), the country and device to
+    look up (empty: nothing to look up) and the impossible-travel window (hours, 0: none)."""
 
-    auth = Authorization._meta.db_table
-    review = FraudReview._meta.db_table
-    known = CardKnownAttribute._meta.db_table
-    history = (
-        "a.state IN ('approved', 'captured', 'expired') AND (r.id IS NULL "
-        "OR a.customer_confirmed OR r.state = 'legitimate') AND a.created_at >= %s"
-    )
-    columns, params, names = [], [], []
-    for d in days:
-        since = now - dt.timedelta(days=d)
-        columns += [
-            f"count(*) FILTER (WHERE {history})",
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY a.amount) FILTER (WHERE {history})",
-            f"percentile_cont(0.95) WITHIN GROUP (ORDER BY a.amount) FILTER (WHERE {history})",
-        ]
-        params += [since, since, since]
-        names += [f"n_{d}", f"med_{d}", f"p95_{d}"]
-        if d == MODEL_HISTORY_DAYS:
-            columns += [
-                f"avg(ln(a.amount)) FILTER (WHERE {history})",
-                f"stddev_pop(ln(a.amount)) FILTER (WHERE {history})",
-            ]
-            params += [since, since]
-            names += ["log_mean", "log_std"]
-    for minutes, declined in windows:
-        condition = "a.created_at >= %s" + ("" if declined else " AND a.state <> 'declined'")
-        columns.append(f"count(*) FILTER (WHERE {condition})")
-        params.append(now - dt.timedelta(minutes=minutes))
-        names.append(f"v_{minutes}_{int(declined)}")
-    for kind, value in (("country", country), ("device", device)):
-        if value:
-            columns.append(
-                f"EXISTS (SELECT 1 FROM {known} k WHERE k.card_id = %s AND k.kind = %s "  # nosec B608
-                "AND k.value = %s)"
-            )
-            params += [card_id, kind, value]
-            names.append(f"known_{kind}")
-    if travel_hours:
-        last = (
-            f"FROM {auth} p WHERE p.card_id = %s AND p.card_present "
-            "AND p.reversal_of_id IS NULL AND p.mti NOT LIKE '04%%' "
-            "AND p.state IN ('approved', 'captured', 'expired') "
-            "AND p.created_at >= %s AND p.created_at <= %s ORDER BY p.created_at DESC LIMIT 1"
+    days: tuple[int, ...]
+    windows: tuple[tuple[int, bool], ...]
+    country: str
+    device: str
+    travel_hours: int
+
+    def params(self) -> tuple:
+        """The arguments of athena_card_fraud_stats after the card and the clock."""
+        return (
+            list(self.days),
+            [m for m, _ in self.windows],
+            [d for _, d in self.windows],
+            self.country,
+            self.device,
+            self.travel_hours,
         )
-        columns += [f"(SELECT p.country {last})", f"(SELECT p.created_at {last})"]
-        since = now - dt.timedelta(hours=travel_hours)
-        params += [card_id, since, now, card_id, since, now]
-        names += ["last_country", "last_at"]
-    oldest = now - dt.timedelta(days=max(days), minutes=max(m for m, _ in windows))
-    # Only our own table names and the columns above are formatted in; values are params.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {auth} a "  # nosec B608
-        f"LEFT JOIN {review} r ON r.authorization_id = a.id "
-        "WHERE a.card_id = %s AND a.created_at >= %s AND a.reversal_of_id IS NULL "
-        "AND a.mti NOT LIKE '04%%'"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, card_id, oldest])
-        values = cursor.fetchone()
-    return dict(zip(names, values, strict=True))
+
+    def read(self, values: Sequence) -> dict:
+        """The function's answer (its ten columns, in order) by name."""
+        n, med, p95, log_mean, log_std, velocity, known_country, known_device, *last = values
+        stats: dict[str, Any] = {
+            "known_country": known_country,
+            "known_device": known_device,
+            "last_country": last[0],
+            "last_at": last[1],
+        }
+        for i, d in enumerate(self.days):
+            stats.update({f"n_{d}": n[i], f"med_{d}": med[i], f"p95_{d}": p95[i]})
+            if d == MODEL_HISTORY_DAYS:
+                stats.update({"log_mean": log_mean[i], "log_std": log_std[i]})
+        for (minutes, declined), count in zip(self.windows, velocity, strict=True):
+            stats[f"v_{minutes}_{int(declined)}"] = count
+        return stats
 
 
-def context(*, card: Any, request: Any, now: dt.datetime, rule_list: list[dict]) -> rules.Context:
-    """Everything the rules and the model need about this card, from the database."""
+def stats_query(rule_list: list[dict], request: Any) -> StatsQuery:
+    """What the rules and the model need to read (raises on a rule's broken parameters)."""
     windows = {MODEL_VELOCITY}
     days = {MODEL_HISTORY_DAYS}
     travel_hours = 0
@@ -161,16 +134,52 @@ def context(*, card: Any, request: Any, now: dt.datetime, rule_list: list[dict])
         elif rule["kind"] == rules.IMPOSSIBLE_TRAVEL:
             travel_hours = max(travel_hours, int(p["hours"]))
     country = countries.normalize(request.country)
-    device = request.device_id[:64] if not request.card_present else ""
-    stats = _card_stats(
-        card.pk,
-        now=now,
-        days=sorted(days),
-        windows=sorted(windows),
+    return StatsQuery(
+        days=tuple(sorted(days)),
+        windows=tuple(sorted(windows)),
         country="" if country == countries.HOME else country,
-        device=device,
+        device=request.device_id[:64] if not request.card_present else "",
         travel_hours=travel_hours if request.card_present else 0,
     )
+
+
+_STATS_SQL = (
+    "SELECT * FROM athena_card_fraud_stats(%s, %s, %s::integer[], %s::integer[], "
+    "%s::boolean[], %s, %s, %s)"
+)
+
+
+def read_stats(card_id: int, query: StatsQuery, now: dt.datetime) -> dict:
+    """Everything about the card in one call of athena_card_fraud_stats (migration cards
+    0004): per history window the count, median, 95th percentile and the mean and spread
+    of ln(amount); per velocity window the count; whether the country and the device are
+    known for the card; the last card-present purchase (impossible travel). The
+    authorization reads the same inside its first call (`athena_card_auth_load`)."""
+    return query.read(fetch_one(_STATS_SQL, (card_id, now, *query.params())))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rules in force and what they need to read; `query` None when a rule's
+    parameters are broken (the engine then fails open)."""
+
+    rules: list[dict]
+    query: StatsQuery | None
+
+
+def plan(request: Any) -> Plan:
+    """Before the authorization's first call: the rules and what to read with the card."""
+    rule_list = active_rules()
+    try:
+        return Plan(rule_list, stats_query(rule_list, request))
+    except Exception:  # a staff edit broke a rule's parameters: evaluate() fails open
+        return Plan(rule_list, None)
+
+
+def context(*, request: Any, now: dt.datetime, query: StatsQuery, stats: dict) -> rules.Context:
+    """Everything the rules and the model need about this card."""
+    country = countries.normalize(request.country)
+    device = query.device
     last_country = stats.get("last_country") or ""
     local = brasilia_now(now)
     return rules.Context(
@@ -186,8 +195,10 @@ def context(*, card: Any, request: Any, now: dt.datetime, rule_list: list[dict])
         history_p95=stats[f"p95_{MODEL_HISTORY_DAYS}"],
         log_mean=stats["log_mean"],
         log_std=stats["log_std"],
-        history_by_days={d: (stats[f"n_{d}"], stats[f"med_{d}"], stats[f"p95_{d}"]) for d in days},
-        velocity={(m, dcl): stats[f"v_{m}_{int(dcl)}"] for m, dcl in windows},
+        history_by_days={
+            d: (stats[f"n_{d}"], stats[f"med_{d}"], stats[f"p95_{d}"]) for d in query.days
+        },
+        velocity={(m, dcl): stats[f"v_{m}_{int(dcl)}"] for m, dcl in query.windows},
         device_known=not device or bool(stats.get("known_device")),
         country_known=country == countries.HOME or bool(stats.get("known_country")),
         last_present_country=countries.normalize(last_country) if last_country else "",
@@ -219,11 +230,19 @@ def decide(score: float) -> str:
     return FraudDecision.APPROVE
 
 
-def evaluate(*, card, request, now) -> FraudDecision:
-    """The engine's decision on one authorization (see the module)."""
+def evaluate(
+    *, card, request, now, plan: Plan | None = None, stats: Sequence | None = None
+) -> FraudDecision:
+    """The engine's decision on one authorization (see the module). `plan` and `stats`
+    come from the authorization's first call when it read the card's stats with it;
+    without them the engine reads them itself."""
     try:
-        rule_list = active_rules()
-        ctx = context(card=card, request=request, now=now, rule_list=rule_list)
+        rule_list = plan.rules if plan is not None else active_rules()
+        query = plan.query if plan is not None else stats_query(rule_list, request)
+        if query is None:
+            raise ValueError("a fraud rule has broken parameters")
+        found = query.read(stats) if stats is not None else read_stats(card.pk, query, now)
+        ctx = context(request=request, now=now, query=query, stats=found)
         uses_model = any(r["kind"] == rules.ANOMALY_MODEL for r in rule_list)
         percentile, version = model_score(ctx, rule_list) if uses_model else (None, "")
         score, reasons = rules.evaluate(ctx, rule_list, anomaly=percentile)
@@ -257,18 +276,6 @@ def _learn(card: Any, ctx: rules.Context) -> None:
 
 def remember(*, card: Any, items: list[tuple[str, str]], source: str) -> None:
     CardKnownAttribute.objects.bulk_create(
-        [CardKnownAttribute(card=card, kind=k, value=v, source=source) for k, v in items],
+        [CardKnownAttribute(card_id=card.pk, kind=k, value=v, source=source) for k, v in items],
         ignore_conflicts=True,
-    )
-
-
-def open_review(*, authorization, decision) -> None:
-    """An approved purchase the engine doubted: an item in the compliance queue."""
-    from django.utils import timezone
-
-    FraudReview.objects.get_or_create(
-        authorization=authorization,
-        defaults={
-            "due_at": timezone.now() + dt.timedelta(hours=settings.CARDS_FRAUD_REVIEW_DUE_HOURS)
-        },
     )

@@ -62,6 +62,9 @@ class WorkerPool:
                 "CONN_MAX_AGE": self.conn_max_age,
             }
         try:
+            # Connect now, not on the first purchase (its answer would carry the connect).
+            with contextlib.suppress(Exception):
+                connection.ensure_connection()
             while True:
                 job = self.jobs.get()
                 if job is None:
@@ -264,6 +267,7 @@ def serve(
     """Run until SIGINT/SIGTERM (the management command). With `processes` > 1, that many
     processes share the port (SO_REUSEPORT: the kernel spreads the connections), each with
     its own event loop and worker threads: the decisions are Python, one GIL per process."""
+    warm_up()
     if processes <= 1:
         _serve_one(host=host, port=port, workers=workers, on_ready=on_ready)
         return
@@ -294,6 +298,19 @@ def serve(
         on_ready(None)
     for child in children:
         child.join()
+
+
+def warm_up() -> None:
+    """Load what the first decision would otherwise load (the fraud model and rules), once
+    and before any fork, so the children share it and no purchase waits for it."""
+    from apps.cards.fraud import engine
+
+    try:
+        engine.warm_up()
+    except Exception:  # the server still starts; the first decision loads it (or fails open)
+        logger.exception("card authorization warm-up failed")
+    finally:
+        connections.close_all()
 
 
 def _serve_one(

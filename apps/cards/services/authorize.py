@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -33,8 +34,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from apps.accounts import services as accounts
 from apps.accounts.errors import LimitExceeded
@@ -42,6 +43,7 @@ from apps.cards.fraud import FraudDecision
 from apps.cards.models import Authorization, Card
 from apps.cards.services import card_secrets
 from apps.core.errors import DomainError
+from apps.core.raw_sql import fetch_one
 from apps.core.timezones import brasilia_now
 
 logger = logging.getLogger(__name__)
@@ -127,7 +129,146 @@ def _result(row: Authorization, *, replayed: bool = False) -> AuthResult:
     return AuthResult(row.response_code, row.auth_code, row.pk, replayed)
 
 
-def _card_refusal(card: Card | None, request: AuthRequest, now: dt.datetime) -> str:
+# The two database calls of a decision (migration 0004): see the module's docstring.
+_LOAD_SQL = (
+    "SELECT * FROM athena_card_auth_load(%s, %s, %s, %s, %s, %s, %s, %s::text[], %s, "
+    "%s::integer[], %s::integer[], %s::boolean[], %s, %s, %s)"
+)
+_NO_STATS = (None, [], [], "", "", 0)  # the fraud engine's rules are broken: read nothing
+_RECORD_SQL = (
+    "SELECT * FROM athena_card_auth_record(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardSnapshot:
+    """The card as the decision reads it, locked by the load call (a plain value: building a
+    model instance, with its FSM bookkeeping, cost more than the rest of the decision's
+    Python). Its columns are athena_card_auth_load's first fifteen, in this order."""
+
+    pk: int
+    state: str
+    expiry: str
+    account_id: int
+    customer_id: int
+    bin: str
+    last4: str
+    pin_hash: str
+    pin_attempts: int
+    per_purchase_limit: int | None
+    daily_limit: int | None
+    blocked_mcc_groups: list
+    online_enabled: bool
+    contactless_enabled: bool
+    abroad_enabled: bool
+
+    masked_pan = property(Card.masked_pan.fget)
+
+
+_CARD_COLUMNS = len(CardSnapshot.__slots__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What the load call read: the card (locked), a replay's answer, the day's sums and
+    the money gate's reading (account locked)."""
+
+    card: CardSnapshot | None
+    replay: AuthResult | None = None
+    card_spent_today: int = 0
+    account_holds_today: int = 0
+    gate: Any = None
+    fraud_stats: tuple | None = None  # athena_card_fraud_stats's columns (an active card)
+
+
+def _load(request: AuthRequest, now: dt.datetime, plan: Any) -> _Loaded:
+    day, month = accounts.money_gate_period_starts(now)
+    stats_params = plan.query.params() if plan.query is not None else _NO_STATS
+    row = fetch_one(
+        _LOAD_SQL,
+        (
+            card_secrets.pan_hash(request.pan),
+            request.mti,
+            request.stan[:6],
+            request.rrn[:12],
+            request.terminal_id[:16],
+            day,
+            month,
+            list(accounts.money_gate_product("cards").kinds),
+            now,
+            *stats_params,
+        ),
+    )
+    if row is None or row[0] is None:
+        return _Loaded(card=None)
+    n = _CARD_COLUMNS
+    values = list(row[:n])
+    # Django's connection reads jsonb as text (its JSONField parses it); so do we.
+    if isinstance(values[11], str):
+        values[11] = json.loads(values[11])
+    card = CardSnapshot(*values)
+    replay_id, replay_code, replay_auth_code = row[n : n + 3]
+    if replay_id is not None:
+        return _Loaded(card, AuthResult(replay_code, replay_auth_code, replay_id, replayed=True))
+    spent, holds = row[n + 3 : n + 5]
+    gate = accounts.GateReading(*row[n + 5 : n + 10])
+    stats = row[n + 10 :]
+    return _Loaded(card, None, spent, holds, gate, stats if stats[0] is not None else None)
+
+
+def _record_decision(
+    card: CardSnapshot,
+    request: AuthRequest,
+    code: str,
+    decision: FraudDecision | None,
+    now: dt.datetime,
+) -> AuthResult:
+    """The row of a decision, and for an approval its hold (in the same call: 51 when the
+    available balance does not cover it)."""
+    approved = not code
+    authorization_id, code, auth_code, _hold = fetch_one(
+        _RECORD_SQL,
+        (
+            card.pk,
+            card.account_id,
+            code or APPROVED,
+            _auth_code() if approved else "",
+            request.channel,
+            request.mti,
+            request.stan[:6],
+            request.rrn[:12],
+            request.terminal_id[:16],
+            request.merchant_id[:15],
+            request.merchant_name[:40],
+            request.mcc[:4],
+            request.amount_cents,
+            request.currency[:3],
+            request.country[:3],
+            request.entry_mode[:3],
+            request.card_present,
+            request.contactless,
+            request.device_id[:64],
+            decision.score if decision else None,
+            Jsonb(decision.reasons if decision else []),
+            Jsonb(request.message),
+            timezone.now(),
+            f"card {card.masked_pan} {request.merchant_name}".strip(),
+            now + dt.timedelta(hours=settings.CARDS_HOLD_HOURS),
+            _review_due(decision),
+        ),
+    )
+    return AuthResult(code, auth_code, authorization_id)
+
+
+def _review_due(decision: FraudDecision | None) -> dt.datetime | None:
+    """When the compliance queue's item for a doubted approval falls due (None: no item)."""
+    if decision is None or decision.action != FraudDecision.REVIEW:
+        return None
+    return timezone.now() + dt.timedelta(hours=settings.CARDS_FRAUD_REVIEW_DUE_HOURS)
+
+
+def _card_refusal(card: CardSnapshot | None, request: AuthRequest, now: dt.datetime) -> str:
     if card is None or card.state in (
         Card.State.REQUESTED,
         Card.State.CANCELLED,
@@ -145,7 +286,7 @@ def _card_refusal(card: Card | None, request: AuthRequest, now: dt.datetime) -> 
     return ""
 
 
-def _secret_refusal(card: Card, request: AuthRequest) -> str:
+def _secret_refusal(card: CardSnapshot, request: AuthRequest) -> str:
     if (
         not request.card_present
         and request.cvv2
@@ -163,20 +304,7 @@ def _secret_refusal(card: Card, request: AuthRequest) -> str:
     return ""
 
 
-def _spent_today(card: Card, now: dt.datetime) -> int:
-    day = brasilia_now(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (
-        Authorization.objects.filter(
-            card=card,
-            state__in=(Authorization.State.APPROVED, Authorization.State.CAPTURED),
-            created_at__gte=day,
-            reversal_of__isnull=True,
-        ).aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-
-
-def _control_refusal(card: Card, request: AuthRequest, now: dt.datetime) -> str:
+def _control_refusal(card: CardSnapshot, request: AuthRequest, spent_today: int) -> str:
     blocked = {mcc for group in card.blocked_mcc_groups for mcc in MCC_GROUPS.get(group, ())}
     if request.mcc in blocked:
         return NOT_PERMITTED
@@ -188,34 +316,21 @@ def _control_refusal(card: Card, request: AuthRequest, now: dt.datetime) -> str:
         return NOT_PERMITTED
     if card.per_purchase_limit is not None and request.amount_cents > card.per_purchase_limit:
         return OVER_LIMIT
-    if (
-        card.daily_limit is not None
-        and _spent_today(card, now) + request.amount_cents > card.daily_limit
-    ):
+    if card.daily_limit is not None and spent_today + request.amount_cents > card.daily_limit:
         return OVER_LIMIT
     return ""
 
 
-def _open_holds_today(card: Card, now: dt.datetime) -> int:
-    """Approved, not yet captured authorizations of the account today: the gate counts them
-    with the day's postings (a hold is money the customer already spent)."""
-    day = brasilia_now(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (
-        Authorization.objects.filter(
-            card__account_id=card.account_id,
-            state=Authorization.State.APPROVED,
-            created_at__gte=day,
-            reversal_of__isnull=True,
-        ).aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-
-
-def _gate_refusal(card: Card, request: AuthRequest, now: dt.datetime) -> str:
-    amount = request.amount_cents + _open_holds_today(card, now)
+def _gate_refusal(loaded: _Loaded, request: AuthRequest, now: dt.datetime) -> str:
+    """The money gate (#6) on what the load read under the account's lock. The account's
+    open holds of the day count with its card postings: a hold is money already spent."""
     try:
-        accounts.money_gate_check(
-            account=card.account, product="cards", amount_cents=amount, now=now
+        accounts.money_gate_judge(
+            loaded.gate,
+            product="cards",
+            amount_cents=request.amount_cents + loaded.account_holds_today,
+            now=now,
+            account_id=loaded.card.account_id,
         )
     except LimitExceeded:
         return OVER_LIMIT
@@ -224,17 +339,25 @@ def _gate_refusal(card: Card, request: AuthRequest, now: dt.datetime) -> str:
     return ""
 
 
-def _fraud(card: Card, request: AuthRequest, now: dt.datetime) -> FraudDecision:
+def _fraud_plan(request: AuthRequest) -> Any:
     from apps.cards.fraud import engine
 
-    return engine.evaluate(card=card, request=request, now=now)
+    return engine.plan(request)
+
+
+def _fraud(
+    card: CardSnapshot, request: AuthRequest, now: dt.datetime, plan: Any, loaded: _Loaded
+) -> FraudDecision:
+    from apps.cards.fraud import engine
+
+    return engine.evaluate(card=card, request=request, now=now, plan=plan, stats=loaded.fraud_stats)
 
 
 def _auth_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _record(card: Card | None, request: AuthRequest, **fields: Any) -> Authorization:
+def _record(card: CardSnapshot | None, request: AuthRequest, **fields: Any) -> Authorization:
     return Authorization.objects.create(
         card=card,
         channel=request.channel,
@@ -257,25 +380,13 @@ def _record(card: Card | None, request: AuthRequest, **fields: Any) -> Authoriza
     )
 
 
-def _place_hold(card: Card, request: AuthRequest, row: Authorization, now: dt.datetime) -> int:
-    hold = accounts.hold_place(
-        account_id=card.account_id,
-        amount_cents=request.amount_cents,
-        reason=f"card {card.masked_pan} {request.merchant_name}".strip(),
-        expires_at=now + dt.timedelta(hours=settings.CARDS_HOLD_HOURS),
-        reference_type="card_authorization",
-        reference_id=str(row.pk),
-    )
-    return hold.pk
-
-
-def purchase_metadata(card: Card, row: Authorization) -> dict:
+def purchase_metadata(card: Card | CardSnapshot, row: Authorization) -> dict:
     """What a card purchase's statement line shows: the merchant, the MCC and the card's
     last four (never more of the PAN)."""
     return {"merchant": row.merchant_name, "mcc": row.mcc, "card_last4": card.last4}
 
 
-def _capture_now(card: Card, row: Authorization) -> None:
+def _capture_now(card: CardSnapshot, row: Authorization) -> None:
     accounts.hold_capture(
         hold_id=row.hold_id,
         counterpart_id=accounts.internal_account_id("card_settlement"),
@@ -292,68 +403,31 @@ def authorize(request: AuthRequest, *, now: dt.datetime | None = None) -> AuthRe
     now = now or timezone.now()
     if request.amount_cents <= 0 or not request.stan or not request.rrn:
         return AuthResult(DO_NOT_HONOUR)
+    plan = _fraud_plan(request)
     with transaction.atomic():
-        card = (
-            Card.objects.select_for_update(of=("self",))
-            .select_related("account", "customer")
-            .filter(pan_hash=card_secrets.pan_hash(request.pan))
-            .first()
-        )
-        if card is not None:
-            earlier = Authorization.objects.filter(
-                card=card,
-                mti=request.mti,
-                stan=request.stan[:6],
-                rrn=request.rrn[:12],
-                terminal_id=request.terminal_id[:16],
-            ).first()
-            if earlier is not None:
-                return _result(earlier, replayed=True)
+        loaded = _load(request, now, plan)
+        card = loaded.card
+        if loaded.replay is not None:
+            return loaded.replay
         code = _card_refusal(card, request, now)
         if card is None:
             # Not our card: nothing to attach the answer to, nothing kept of the PAN.
             return AuthResult(code)
-        code = code or _secret_refusal(card, request) or _control_refusal(card, request, now)
+        code = (
+            code
+            or _secret_refusal(card, request)
+            or _control_refusal(card, request, loaded.card_spent_today)
+        )
         decision = None
         if not code:
-            decision = _fraud(card, request, now)
+            decision = _fraud(card, request, now, plan, loaded)
             if decision.action == FraudDecision.DECLINE:
                 code = SUSPECTED_FRAUD
-        code = code or _gate_refusal(card, request, now)
-        row = _record(
-            card,
-            request,
-            response_code=code or APPROVED,
-            state=Authorization.State.DECLINED if code else Authorization.State.APPROVED,
-            auth_code="" if code else _auth_code(),
-            fraud_score=decision.score if decision else None,
-            fraud_reasons=decision.reasons if decision else [],
-        )
-        if not code:
-            # hold_place runs in its own savepoint: a refusal (not enough available) undoes
-            # only its own work, and the row is kept as declined.
-            try:
-                row.hold_id = _place_hold(card, request, row, now)
-            except DomainError as exc:
-                row.response_code = (
-                    INSUFFICIENT_FUNDS if exc.code == "insufficient_funds" else RESTRICTED
-                )
-                row.state = Authorization.State.DECLINED
-                row.auth_code = ""
-                row.save(update_fields=["response_code", "state", "auth_code", "updated_at"])
-            else:
-                row.save(update_fields=["hold_id", "updated_at"])
-                if request.mti.startswith("02"):
-                    _capture_now(card, row)
-        if (
-            row.state == Authorization.State.APPROVED
-            and decision is not None
-            and decision.action == FraudDecision.REVIEW
-        ):
-            from apps.cards.fraud import engine
-
-            engine.open_review(authorization=row, decision=decision)
-    return _result(row)
+        code = code or _gate_refusal(loaded, request, now)
+        result = _record_decision(card, request, code, decision, now)
+        if result.approved and request.mti.startswith("02"):
+            _capture_now(card, Authorization.objects.get(pk=result.authorization_id))
+    return result
 
 
 def authorization_reverse(request: AuthRequest, *, now: dt.datetime | None = None) -> AuthResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -276,3 +276,25 @@ def test_a_broken_rule_fails_open_and_says_so(only_rules):
     _, issued = cardholder(100_000)
     result = services.authorize(purchase(issued, 1_000))
     assert result.response_code == "00" and codes(result) == ["engine_error"]
+
+
+def test_the_authorization_reads_the_card_as_the_engine_alone_does():
+    """The fraud stats read inside the authorization's first call (athena_card_auth_load)
+    are the engine's own reading (athena_card_fraud_stats), for every rule's window."""
+    import importlib
+
+    authorize_module = importlib.import_module("apps.cards.services.authorize")
+    _, issued = cardholder(500_000)
+    for amount in (1_000, 2_500, 4_000, 800, 12_000):
+        assert services.authorize(purchase(issued, amount)).response_code == "00"
+    now = timezone.now()
+    asked = (purchase(issued, 5_000), online(issued, 5_000, device="tablet-9", country="840"))
+    for request in asked:
+        plan = engine.plan(request)
+        with transaction.atomic():
+            loaded = authorize_module._load(request, now, plan)
+            transaction.set_rollback(True)
+        inside = plan.query.read(loaded.fraud_stats)
+        alone = engine.read_stats(issued.card.pk, plan.query, now)
+        assert inside == alone
+        assert alone[f"n_{engine.MODEL_HISTORY_DAYS}"] >= 5

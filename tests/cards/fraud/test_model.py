@@ -71,3 +71,13 @@ def test_training_is_deterministic(tmp_path, settings):
     b = joblib.load(tmp_path / "b" / "v1.joblib")
     assert np.array_equal(a["quantiles"], b["quantiles"])
     assert np.array_equal(a["compiled"]["threshold"], b["compiled"]["threshold"])
+
+
+def test_the_single_row_walk_scores_as_the_batch_walk():
+    """Model.score (one row, flat arrays, the authorization path) and raw_scores (the
+    batch walk the training command checks against scikit-learn) give the same scores."""
+    model = anomaly.load()
+    rows = np.random.default_rng(7).normal(size=(300, len(anomaly.FEATURES))) * 3
+    batch = anomaly.raw_scores(model.compiled, rows)
+    single = [model.flat.raw_score(list(row)) for row in rows]
+    assert np.array_equal(batch, np.array(single))
