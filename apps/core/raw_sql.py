@@ -46,3 +46,19 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
             if connection.in_atomic_block:
                 transaction.set_rollback(True)
             raise
+
+
+def array_literal(values: Sequence[int | bool | str]) -> str:
+    """A PostgreSQL array literal ('{1,2}', '{t,f}', '{"a","b"}') for a parameter the
+    statement casts (`%s::integer[]`): psycopg's list adapters inspect every list on every
+    call, a string goes as it is. Text elements are quoted and escaped."""
+    items = []
+    for value in values:
+        if isinstance(value, bool):
+            items.append("t" if value else "f")
+        elif isinstance(value, int):
+            items.append(str(int(value)))
+        else:
+            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'"{escaped}"')
+    return "{" + ",".join(items) + "}"

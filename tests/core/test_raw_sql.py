@@ -34,3 +34,13 @@ def test_an_error_is_djangos_and_rolls_the_block_back():
         with pytest.raises(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         transaction.set_rollback(True)
+
+
+def test_array_literals_read_back_as_the_values():
+    from apps.core.raw_sql import array_literal
+
+    ints, bools, texts = [60, 10, 1440], [True, False], ["card_purchase", 'a "b" \\ c', ""]
+    assert fetch_one(
+        "SELECT %s::integer[], %s::boolean[], %s::text[], %s::integer[]",
+        (array_literal(ints), array_literal(bools), array_literal(texts), array_literal([])),
+    ) == (ints, bools, texts, [])

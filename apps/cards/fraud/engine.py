@@ -39,7 +39,7 @@ from django.db import DatabaseError
 
 from apps.cards.fraud import FraudDecision, anomaly, countries, rules
 from apps.cards.fraud.models import CardKnownAttribute, FraudRule
-from apps.core.raw_sql import fetch_one
+from apps.core.raw_sql import array_literal, fetch_one
 from apps.core.timezones import brasilia_now
 
 logger = logging.getLogger(__name__)
@@ -92,11 +92,12 @@ class StatsQuery:
     travel_hours: int
 
     def params(self) -> tuple:
-        """The arguments of athena_card_fraud_stats after the card and the clock."""
+        """The arguments of athena_card_fraud_stats after the card and the clock (the
+        arrays as literals: see apps.core.raw_sql.array_literal)."""
         return (
-            list(self.days),
-            [m for m, _ in self.windows],
-            [d for _, d in self.windows],
+            array_literal(self.days),
+            array_literal([m for m, _ in self.windows]),
+            array_literal([d for _, d in self.windows]),
             self.country,
             self.device,
             self.travel_hours,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import secrets
@@ -43,7 +44,7 @@ from apps.cards.fraud import FraudDecision
 from apps.cards.models import Authorization, Card
 from apps.cards.services import card_secrets
 from apps.core.errors import DomainError
-from apps.core.raw_sql import fetch_one
+from apps.core.raw_sql import array_literal, fetch_one
 from apps.core.timezones import brasilia_now
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ _LOAD_SQL = (
     "SELECT * FROM athena_card_auth_load(%s, %s, %s, %s, %s, %s, %s, %s::text[], %s, "
     "%s::integer[], %s::integer[], %s::boolean[], %s, %s, %s)"
 )
-_NO_STATS = (None, [], [], "", "", 0)  # the fraud engine's rules are broken: read nothing
+_NO_STATS = (None, "{}", "{}", "", "", 0)  # the fraud engine's rules are broken: read nothing
 _RECORD_SQL = (
     "SELECT * FROM athena_card_auth_record(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
     "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -182,6 +183,12 @@ class _Loaded:
     fraud_stats: tuple | None = None  # athena_card_fraud_stats's columns (an active card)
 
 
+@functools.cache
+def _card_kinds() -> str:
+    """The posting kinds the money gate counts for cards, as the load call takes them."""
+    return array_literal(accounts.money_gate_product("cards").kinds)
+
+
 def _load(request: AuthRequest, now: dt.datetime, plan: Any) -> _Loaded:
     day, month = accounts.money_gate_period_starts(now)
     stats_params = plan.query.params() if plan.query is not None else _NO_STATS
@@ -195,7 +202,7 @@ def _load(request: AuthRequest, now: dt.datetime, plan: Any) -> _Loaded:
             request.terminal_id[:16],
             day,
             month,
-            list(accounts.money_gate_product("cards").kinds),
+            _card_kinds(),
             now,
             *stats_params,
         ),
