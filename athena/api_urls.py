@@ -36,6 +36,7 @@ urlpatterns = [
     path("boletos", boleto_api.BoletoListApi.as_view(), name="api-boletos"),
     path("", include("apps.wire.urls")),
     path("", include("apps.cards.urls")),
+    path("loans/", include("apps.loans.urls")),
     path("kyc/", include("apps.kyc.urls")),
     path("privacy/", include("apps.privacy.urls")),
     path("compliance/", include("apps.compliance.urls")),

@@ -348,6 +348,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountTypeEnum": "apps.pix.codecs.iso20022.messages.AccountType",
         "WireAccountTypeEnum": "apps.wire.models.AccountType",
+        # The loan calculators' choices, named for loans before another app says "system".
+        "LoanSystemEnum": "apps.loans.api.SYSTEM_CHOICES",
+        "LoanBorrowerEnum": "apps.loans.api.BORROWER_CHOICES",
     },
     # Error answers documented as the problem+json they are (apps.core.schema).
     "POSTPROCESSING_HOOKS": [
