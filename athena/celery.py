@@ -72,6 +72,14 @@ app.conf.beat_schedule = {
         "task": "apps.cards.clearing.tasks.settle_clearing_task",
         "schedule": 3600.0,  # past days' nets with the network, once per day
     },
+    # Loans: the day's collections (once per loan and day, whenever the first run is),
+    # risk levels and provisions, offers that expired.
+    "loans-collect-due": {
+        "task": "apps.loans.tasks.collect_due_installments_task",
+        "schedule": 3600.0,
+    },
+    "loans-refresh-risk": {"task": "apps.loans.tasks.refresh_risk_task", "schedule": 3600.0},
+    "loans-expire-offers": {"task": "apps.loans.tasks.expire_offers_task", "schedule": 3600.0},
     "monitoring-daily-batch": {
         "task": "apps.monitoring.tasks.monitoring_daily_batch_task",
         "schedule": 86400.0,  # daily; runs also per movement through the outbox

@@ -49,3 +49,6 @@ urlpatterns += [path("ted/", include("apps.wire.portal.urls"))]
 
 # Cards (apps.cards.portal.views): reversed as "portal:cards:<name>".
 urlpatterns += [path("cards/", include("apps.cards.portal.urls"))]
+
+# Loans (apps.loans.portal.views): reversed as "portal:loans:<name>".
+urlpatterns += [path("loans/", include("apps.loans.portal.urls"))]

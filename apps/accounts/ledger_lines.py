@@ -52,6 +52,7 @@ KIND_LABELS = {
     "card_refund": gettext_lazy("Card refund"),
     "loan_disbursement": gettext_lazy("Loan disbursement"),
     "loan_installment": gettext_lazy("Loan installment"),
+    "loan_collection": gettext_lazy("Loan installment collected"),
     "fee": gettext_lazy("Fee"),
     "reversal": gettext_lazy("Reversal"),
 }

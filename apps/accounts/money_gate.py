@@ -105,6 +105,8 @@ OUTSIDE_THE_GATE: dict[str, str] = {
     "pix_in": "money arriving from outside: debits an internal account",
     "boleto_received": "money arriving from outside: debits an internal account",
     "loan_disbursement": "the bank lends: debits an internal account",
+    "loan_collection": "an installment collected by contract on its due date (CCB clause)",
+    "loan_provision": "the allowance for loan losses: internal accounts only",
     "pix_return": "the SPI rejected a Pix: the money comes back to the payer",
     "pix_refund_return": "the SPI rejected a refund: the money comes back to the payee",
     "pix_med_refund": "MED: BACEN's special return mechanism, decided by the bank",

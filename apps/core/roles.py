@@ -100,6 +100,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "cards.view_clearingsettlement",
         "cards.view_clearingexception",
         "cards.change_clearingexception",
+        # Loans: the portfolio, applications with their score and reasons, payments.
+        "loans.view_loan",
+        "loans.view_installment",
+        "loans.view_loanpayment",
         # Integrators' OAuth clients: issue (the secret is shown once) and revoke.
         "core.view_apiclient",
         "core.add_apiclient",
@@ -183,6 +187,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...] | str] = {
         "cards.view_frauddecisionrecord",
         "cards.view_fraudreview",
         "cards.change_fraudreview",
+        # Loans: an automated rejection reviewed under LGPD art. 20 comes back to a person,
+        # who decides the application (the analysts' actions need loans.change_loan).
+        "loans.view_loan",
+        "loans.change_loan",
+        "loans.view_installment",
+        "loans.view_loanpayment",
     ),
     ADMIN: ALL_PERMISSIONS,
 }

@@ -64,6 +64,19 @@ def verified_address(*, customer: Customer) -> dict[str, str] | None:
     }
 
 
+def verified_birth_date(*, customer: Customer):
+    """The birth date of the customer's latest approved verification that declared one
+    (loans score the applicant's age from it), or None."""
+    return (
+        KycRequest.objects.filter(
+            customer=customer, state=KycRequest.State.APPROVED, birth_date__isnull=False
+        )
+        .order_by("-decided_at", "-pk")
+        .values_list("birth_date", flat=True)
+        .first()
+    )
+
+
 def kyc_requests_for_review() -> QuerySet[KycRequest]:
     """The compliance queue: requests waiting for an officer, oldest first (the 45-day
     analysis clock of Circular 3.978 runs from submission)."""

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.errors import DomainError
+from apps.core.errors import Conflict, DomainError, NotFound
 
 from .pricing import PricingError
 
@@ -89,3 +89,18 @@ def invalid_input(errors: dict) -> InvalidLoanTerms:
         violations[0]["razao"] if len(violations) == 1 else _("The request has invalid fields.")
     )
     return InvalidLoanTerms(detail, violations=violations)
+
+
+class LoanNotFound(NotFound):
+    code = "loan_not_found"
+    title = "Loan not found"
+
+
+class LoanStateConflict(Conflict):
+    code = "loan_state"
+    title = "The loan is not in a state that allows this"
+
+
+class NothingToPay(Conflict):
+    code = "nothing_to_pay"
+    title = "Nothing to pay"

@@ -139,6 +139,16 @@ def register_decision_source(
     _decision_sources[name] = DecisionSource(name, latest_rejected, is_rejected, reopen)
 
 
+def decision_sources() -> list[DecisionSource]:
+    """The apps whose automated decisions a person may review, in registration order."""
+    return list(_decision_sources.values())
+
+
 def decision_source() -> DecisionSource | None:
-    """The one app whose automated decisions are reviewed today (KYC), if registered."""
+    """The first registered source (KYC's), kept for callers that know only one."""
     return next(iter(_decision_sources.values()), None)
+
+
+def decision_source_for(customer: Any, ref: str) -> DecisionSource | None:
+    """The source one of whose rejections of `customer` `ref` names, if any."""
+    return next((s for s in _decision_sources.values() if s.is_rejected(customer, ref)), None)

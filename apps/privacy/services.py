@@ -135,15 +135,15 @@ def privacy_request_create(
         raise ValidationFailed(_("Only corrections take a field and a value."), field="field")
     if kind == Kind.AUTOMATED_DECISION_REVIEW:
         if not decision_ref:
-            decision_ref = _latest_rejected_kyc_ref(customer)
+            decision_ref = _latest_rejected_ref(customer)
         if not decision_ref:
             raise ValidationFailed(
                 _("There is no automated decision of ours about you to review."),
                 field="decision_ref",
             )
-        if not _kyc_rejected(customer, decision_ref):
+        if not _is_rejected(customer, decision_ref):
             raise ValidationFailed(
-                _("That decision was not found among your rejected KYC requests."),
+                _("That decision was not found among the automated rejections about you."),
                 field="decision_ref",
                 value=decision_ref,
             )
@@ -314,14 +314,16 @@ def correction_apply(*, req: DataSubjectRequest, actor: User) -> DataSubjectRequ
 # --- Automated decision review (LGPD art. 20) ------------------------------------------
 
 
-def _latest_rejected_kyc_ref(customer: Customer) -> str:
-    source = registry.decision_source()
-    return source.latest_rejected(customer) if source is not None else ""
+def _latest_rejected_ref(customer: Customer) -> str:
+    """The newest rejection of the first source that has one (KYC's, then loans')."""
+    for source in registry.decision_sources():
+        if ref := source.latest_rejected(customer):
+            return ref
+    return ""
 
 
-def _kyc_rejected(customer: Customer, ref: str) -> bool:
-    source = registry.decision_source()
-    return source is not None and source.is_rejected(customer, ref)
+def _is_rejected(customer: Customer, ref: str) -> bool:
+    return registry.decision_source_for(customer, ref) is not None
 
 
 @transaction.atomic
@@ -341,14 +343,21 @@ def automated_decision_review(
         raise ValidationFailed(_("Explain the decision to the data subject."), field="reasoning")
     reopened = False
     if reverse:
-        source = registry.decision_source()
+        source = registry.decision_source_for(req.customer, req.decision_ref)
         if source is not None:
             reopened = source.reopen(req.customer, req.decision_ref, actor=actor, reason=reasoning)
-        verdict = (
-            _("Decision reversed; your KYC request was reopened for a new analysis.")
-            if reopened
-            else _("Decision reversed; compliance will reopen your KYC request.")
-        )
+        if source is not None and source.name == "loans":
+            verdict = (
+                _("Decision reversed; your loan application went back to a credit analyst.")
+                if reopened
+                else _("Decision reversed; a credit analyst will reopen your application.")
+            )
+        else:
+            verdict = (
+                _("Decision reversed; your KYC request was reopened for a new analysis.")
+                if reopened
+                else _("Decision reversed; compliance will reopen your KYC request.")
+            )
     else:
         verdict = _("Decision confirmed after review by a person.")
     req.handled_by = actor

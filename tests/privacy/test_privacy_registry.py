@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_every_app_registered_its_section_in_the_export_order():
     names = [section.name for section in registry.sections()]
-    assert names == ["customer", "accounts", "postings", "pix", "wire", "cards", "kyc"]
-    assert registry.decision_source().name == "kyc"
+    assert names == ["customer", "accounts", "postings", "pix", "wire", "cards", "kyc", "loans"]
+    assert {s.name for s in registry.decision_sources()} == {"kyc", "loans"}
 
 
 def test_a_new_app_plugs_into_the_export_and_the_erasure_blockers(monkeypatch):

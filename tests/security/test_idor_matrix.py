@@ -3,7 +3,7 @@
 Customer A builds one object of every kind through the APIs and services (account and
 statement, Pix sent, received, scheduled and refunded, keys, a claim, an infraction report, a
 cob, a cobv, a location, a webhook, a KYC request with a document, privacy requests, an API
-client). Then customer B:
+client, a loan offer). Then customer B:
 - asks every object endpoint of the schema, and every portal URL with an object in its path,
   with A's ids and a body that would be valid for A: each answer must be 404 or 403;
 - asks every list (each GET without a path parameter, API and portal): no answer may carry any
@@ -24,6 +24,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -31,6 +32,9 @@ from apps.accounts.models import Customer
 from apps.cards.services import AuthRequest, authorize, card_issue
 from apps.core.api_clients import api_client_create
 from apps.core.due_amounts import B3, next_business_day
+from apps.kyc.models import KycRequest
+from apps.loans.models import Loan
+from apps.loans.services import loan_apply, loan_decide_by_person, loan_reopen_for_review
 from apps.pix.keys.services import key_register
 from apps.pix.models import InfractionReport
 from apps.wire.services.favourites import favourite_save
@@ -91,6 +95,13 @@ API_OBJECTS: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/cards/{card_id}/transactions"): None,
     ("GET", "/api/v1/wires/{wire_id}"): None,
     ("POST", "/api/v1/wires/{wire_id}/cancel"): {},
+    ("GET", "/api/v1/loans/{loan_id}"): None,
+    ("GET", "/api/v1/loans/{loan_id}/ccb"): None,
+    ("POST", "/api/v1/loans/{loan_id}/contract"): {},
+    ("POST", "/api/v1/loans/{loan_id}/cancel"): {},
+    ("POST", "/api/v1/loans/{loan_id}/pay"): {},
+    ("POST", "/api/v1/loans/{loan_id}/prepay"): {"installments": 1},
+    ("POST", "/api/v1/loans/{loan_id}/payoff"): {},
     ("GET", V2 + "/cob/{txid}"): None,
     ("PATCH", V2 + "/cob/{txid}"): {"valor": {"original": "1.00"}},
     ("GET", V2 + "/cobv/{txid}"): None,
@@ -154,6 +165,14 @@ PORTAL_OBJECTS: dict[str, str] = {
     "ted:cancel": "POST",
     "ted:receipt_pdf": "GET",
     "ted:favourite_delete": "POST",
+    "loans:detail": "GET",
+    "loans:ccb": "GET",
+    "loans:contract": "POST",
+    "loans:cancel": "POST",
+    "loans:pay": "POST",
+    "loans:prepay": "POST",
+    "loans:payoff": "POST",
+    "loans:review": "POST",
 }
 # One-time tokens kept in the owner's session: another session cannot hold them.
 PORTAL_SESSION_TOKENS = {
@@ -235,6 +254,36 @@ def _idem() -> dict:
 def _created(response, *statuses: int) -> dict:
     assert response.status_code in (statuses or (200, 201)), response.content[:2000]
     return response.json() if response.content else {}
+
+
+def _approved_loan(customer: Customer, account) -> Loan:
+    """An approved offer of `customer`'s: a strong application, or a credit analyst's
+    approval when the policy refuses an account opened today."""
+    Customer.objects.filter(pk=customer.pk).update(kyc_level=2)
+    KycRequest.objects.create(
+        customer=customer,
+        target_level=2,
+        declared_name=A_NAME,
+        birth_date=dt.date(1966, 5, 1),
+        state=KycRequest.State.APPROVED,
+        decided_at=timezone.now(),
+    )
+    loan = loan_apply(
+        customer=Customer.objects.get(pk=customer.pk),
+        account_id=account.pk,
+        amount="5000.00",
+        installments=6,
+        purpose="electronics",
+        declared_income="25000.00",
+        employment_years=12,
+        housing="own",
+        actor=customer.user,
+    )
+    if loan.state != Loan.State.APPROVED:
+        loan = loan_reopen_for_review(loan=loan, actor="analyst", reason="IDOR matrix")
+        loan = loan_decide_by_person(loan=loan, actor="analyst", approve=True, reason="ok")
+    assert loan.state == Loan.State.APPROVED
+    return loan
 
 
 @pytest.fixture
@@ -397,6 +446,9 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         )
     )
     markers |= {issued.card.token, issued.card.last4 + " ", "LOJA DA ANA"}
+    # An approved loan offer (loans need KYC level 2 and a verified birth date).
+    loan = _approved_loan(a, account)
+    markers.add(str(loan.public_id))
     markers |= {received.end_to_end_id, sent["end_to_end_id"], txid, txid_v, refund_id}
     markers |= {api_client.client_id, "ERP da Ana", "Quero tudo", "Falso parente"}
     params = {
@@ -418,6 +470,7 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
         "payment_id": boleto_payment["id"],
         "wire_id": wire["id"],
         "card_id": str(issued.card.public_id),
+        "loan_id": str(loan.public_id),
     }
     per_path = {
         # MED queue actions name a report received against A's Pix, not A's own report.
@@ -444,6 +497,7 @@ def world(settings, django_capture_on_commit_callbacks) -> dict:
             "favourite_id": favourite.pk,
             "card_id": str(issued.card.public_id),
             "authorization_id": card_auth.authorization_id,
+            "public_id": str(loan.public_id),
         },
     }
 

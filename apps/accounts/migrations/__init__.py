@@ -9,4 +9,7 @@ INTERNAL_ACCOUNTS = [
     ("loans_receivable", "Loans receivable"),
     ("iof_payable", "IOF payable"),
     ("suspense", "Suspense"),
+    # Loans: the allowance for loan losses (a contra-asset, CMN Res. 2.682) and its expense.
+    ("loan_loss_provision", "Allowance for loan losses"),
+    ("provision_expense", "Loan loss provision expense"),
 ]

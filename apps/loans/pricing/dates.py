@@ -30,3 +30,16 @@ def monthly_due_dates(first_due_date: date, count: int) -> list[date]:
 def days_between(start: date, end: date) -> int:
     """Calendar days from `start` to `end` (negative when `end` comes first)."""
     return (end - start).days
+
+
+def first_due_date(release_date: date, due_day: int, *, min_days: int = 28) -> date:
+    """The first date on `due_day` (or the month's last day when shorter) at least
+    `min_days` after the release: a borrower picks the day of the month their income
+    arrives, and the first installment never falls before a month has passed."""
+    for months in range(3):
+        month_start = add_months(date(release_date.year, release_date.month, 1), months)
+        last_day = calendar.monthrange(month_start.year, month_start.month)[1]
+        due = date(month_start.year, month_start.month, min(due_day, last_day))
+        if (due - release_date).days >= min_days:
+            return due
+    raise AssertionError("unreachable: three months always hold a date min_days away")

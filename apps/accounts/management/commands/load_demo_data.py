@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -82,4 +83,6 @@ class Command(BaseCommand):
         from apps.compliance.services import load_shipped_lists
 
         load_shipped_lists(stdout=self.stdout)
+        # Their approved verification, by name: accounts imports no kyc code.
+        call_command("load_demo_kyc", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
