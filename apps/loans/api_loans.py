@@ -29,6 +29,7 @@ from apps.core.money import cents_to_str
 from apps.core.timezones import brasilia_today
 
 from . import selectors, services
+from .api import AmountInputField
 from .models import Housing, Purpose, System
 from .pdf import ccb_pdf
 
@@ -54,11 +55,11 @@ def _money(cents: int | None) -> str | None:
 
 class LoanApplicationInput(serializers.Serializer):
     account_id = serializers.IntegerField()
-    amount = serializers.CharField(max_length=20)
+    amount = AmountInputField()
     installments = serializers.IntegerField()
     system = serializers.ChoiceField(choices=System.choices, default=System.PRICE)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
-    declared_income = serializers.CharField(max_length=20)
+    declared_income = AmountInputField()
     employment_years = serializers.IntegerField()
     housing = serializers.ChoiceField(choices=Housing.choices)
     due_day = serializers.IntegerField(default=10)
