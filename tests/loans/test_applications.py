@@ -110,6 +110,8 @@ def test_below_kyc_level_2_nothing_is_written():
         ("amount", "0"),
         ("amount", "100.00"),
         ("amount", "1.001"),
+        ("amount", "1e999"),
+        ("declared_income", "1E+30"),
         ("installments", "0"),
         ("installments", "49"),
         ("installments", "x"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -92,7 +93,7 @@ def test_the_model_card_is_public_with_its_training_metrics():
     card = answer.json()
     assert card["version"] == "v1"
     assert {"auc", "ks", "brier"} <= set(card["metrics"]["test"])
-    assert float(card["metrics"]["test"]["auc"]) > 0.65
+    assert Decimal(card["metrics"]["test"]["auc"]) > Decimal("0.65")
 
 
 def test_a_stranger_cannot_see_or_touch_a_loan():

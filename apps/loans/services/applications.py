@@ -50,12 +50,13 @@ def _cents(value: Any, *, field: str) -> int:
         amount = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("Enter an amount such as 1500.00."), field=field) from None
+    if amount.is_finite() and amount > Decimal(MAX_INCOME) / 100:
+        # Checked first: quantizing 1E+30 to centavos overflows the context.
+        raise ValidationFailed(_("The amount is too large."), field=field)
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount <= 0:
         raise ValidationFailed(
             _("Enter a positive amount with at most two decimal places."), field=field
         )
-    if amount > Decimal(MAX_INCOME) / 100:
-        raise ValidationFailed(_("The amount is too large."), field=field)
     return int(amount * 100)
 
 
