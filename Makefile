@@ -7,6 +7,8 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on both cores (pytest-xdist; each worker has its own test database).
+TEST_WORKERS ?= 2
 CARDS_ISO_PORT ?= 8583
 
 .PHONY: run test lint format install install-dev migrate demo messages
@@ -51,7 +53,7 @@ test: install-dev
 	$(PY) .ci/dependency_audit.py
 	ATHENA_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	ATHENA_TESTING=true $(PY) manage.py check
-	ATHENA_TESTING=true $(PY) -m pytest $(PYTEST_ARGS)
+	ATHENA_TESTING=true $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -165,7 +165,8 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise. ---
+# --- Cache and channel layer: Redis when REDIS_URL is set; otherwise an in-process cache
+# and the channel layer on PostgreSQL. ---
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -183,7 +184,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Never the in-memory layer: the Celery worker's pushes must reach uvicorn's sockets in
+    # another process. LISTEN/NOTIFY on the project's own database does
+    # (apps/core/pg_channel_layer.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "apps.core.pg_channel_layer.PostgresChannelLayer",
+            "CONFIG": {"prefix": env("CHANNEL_PREFIX", default="athena")},
+        }
+    }
 
 # --- Celery: RabbitMQ in production; a filesystem broker under var/ when none is set. ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.core import i18n_views
 from apps.core import views as core_views
 from apps.core.oauth_views import OAuthTokenApi
 from apps.core.oidc import StaffLogoutView
@@ -21,7 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, also remembering the choice on a signed-in user (e-mails).
+    path("i18n/setlang/", i18n_views.set_language, name="set_language"),
     path("oauth/token", OAuthTokenApi.as_view(), name="oauth-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI comes from its CDN, its script from this view (no inline script: CSP).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -71,7 +72,7 @@ class TransferCreateApi(APIView):
         source = selectors.account_of_user(user=request.user, account_id=values["source_account"])
         if not selectors.account_exists_for_credit(account_id=values["destination_account"]):
             raise ValidationFailed(
-                "Destination account not found.",
+                _("Destination account not found."),
                 field="destination_account",
                 value=values["destination_account"],
             )

@@ -25,6 +25,7 @@ from apps.core.errors import Conflict, DomainError
 from apps.core.forms import (
     AMOUNT_MESSAGES,
     AccountChoiceField,
+    PortalForm,
     parse_portal_amount,
 )
 
@@ -129,7 +130,7 @@ TRANSFER_MESSAGES = {
 }
 
 
-class BookTransferForm(forms.Form):
+class BookTransferForm(PortalForm):
     """Step 1 of a transfer between Athena accounts: what, from where, to whom.
 
     Nothing moves here: a valid form becomes a pending transfer the customer confirms on

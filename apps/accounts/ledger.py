@@ -255,6 +255,25 @@ def hold_place(
     return PlacedHold(hold_id, refusal or "")
 
 
+# What a customer account may still debit: the condition of the conditional UPDATE in
+# `athena_post_entry` (balance + shards - held + amount >= -overdraft_limit), read here so
+# that a check made before the debit (the portal's first step) judges by the same floor.
+_SPENDABLE_SQL = """
+SELECT a.balance + coalesce((SELECT sum(s.amount) FROM accounts_balanceshard s
+                              WHERE s.account_id = a.id), 0)
+       - a.held + a.overdraft_limit
+  FROM accounts_account a WHERE a.id = %s
+"""
+
+
+def spendable(*, account_id: int) -> int:
+    """Centavos the account may debit now (0 for no such account); reads, never locks."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SPENDABLE_SQL, [account_id])
+        row = cursor.fetchone()
+    return max(int(row[0]), 0) if row else 0
+
+
 def advance_checkpoints() -> int:
     """Advance the statement watermark and write balance checkpoints below it.
 

@@ -25,22 +25,31 @@ class Customer(FSMModel):
         CLOSED = "closed", _("closed")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="customer",
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
     full_name = models.CharField(_("full name"), max_length=150)
     # CPF (11 digits) or CNPJ (14 characters, alphanumeric since 2026), encrypted at rest;
     # tax_id_hash is the keyed hash used for uniqueness and exact lookup.
     tax_id = EncryptedTextField(_("CPF/CNPJ"))
-    tax_id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    tax_id_hash = models.CharField(
+        verbose_name=_("tax ID hash"), max_length=64, unique=True, editable=False
+    )
     kyc_level = models.PositiveSmallIntegerField(
         _("KYC level"), default=0, choices=[(i, str(i)) for i in range(4)]
     )
-    state = FSMField(default=State.PENDING, choices=State.choices, protected=True)
-    state_reason = models.TextField(blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.PENDING, choices=State.choices, protected=True
+    )
+    state_reason = models.TextField(verbose_name=_("state reason"), blank=True)
     history = tracked_history()
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kyc_level__gte=0, kyc_level__lte=3),
@@ -106,24 +115,39 @@ class Account(FSMModel):
         BLOCKED = "blocked", _("blocked")
         CLOSED = "closed", _("closed")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
-    code = models.CharField(max_length=40, unique=True, null=True, blank=True)
-    customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    kind = models.CharField(
+        verbose_name=_("kind"), max_length=10, choices=Kind.choices, default=Kind.CUSTOMER
     )
-    name = models.CharField(max_length=100, blank=True)
-    branch = models.CharField(max_length=4, default="0001")
-    number = models.CharField(max_length=12, unique=True, null=True, blank=True)
-    balance = models.BigIntegerField(default=0, editable=False)
-    held = models.BigIntegerField(default=0, editable=False)
-    overdraft_limit = models.BigIntegerField(default=0)
-    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
-    state_reason = models.TextField(blank=True)
+    code = models.CharField(
+        verbose_name=_("code"), max_length=40, unique=True, null=True, blank=True
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=100, blank=True)
+    branch = models.CharField(verbose_name=_("branch"), max_length=4, default="0001")
+    number = models.CharField(
+        verbose_name=_("number"), max_length=12, unique=True, null=True, blank=True
+    )
+    balance = models.BigIntegerField(verbose_name=_("balance"), default=0, editable=False)
+    held = models.BigIntegerField(verbose_name=_("held"), default=0, editable=False)
+    overdraft_limit = models.BigIntegerField(verbose_name=_("overdraft limit"), default=0)
+    state = FSMField(
+        verbose_name=_("state"), default=State.ACTIVE, choices=State.choices, protected=True
+    )
+    state_reason = models.TextField(verbose_name=_("state reason"), blank=True)
     # Balance and holds change on every movement: the postings are their history, so
     # simple-history tracks the account's attributes and state only.
     history = tracked_history(excluded_fields=["balance", "held"])
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="internal")
@@ -191,11 +215,15 @@ class BalanceShard(models.Model):
     account folds the shards back into the account row under its lock, then checks.
     The balance of an account is `Account.balance` + the sum of its shards."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="shards")
-    shard = models.PositiveSmallIntegerField()
-    amount = models.BigIntegerField(default=0)
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="shards"
+    )
+    shard = models.PositiveSmallIntegerField(verbose_name=_("shard"))
+    amount = models.BigIntegerField(verbose_name=_("amount"), default=0)
 
     class Meta:
+        verbose_name = _("balance shard")
+        verbose_name_plural = _("balance shards")
         constraints = [
             models.UniqueConstraint(fields=["account", "shard"], name="balance_shard_uniq")
         ]
@@ -212,15 +240,18 @@ class BalanceCheckpoint(models.Model):
 
     account = models.ForeignKey(
         Account,
+        verbose_name=_("account"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
         related_name="+",
     )
-    upto_posting_id = models.BigIntegerField()
-    balance = models.BigIntegerField()
+    upto_posting_id = models.BigIntegerField(verbose_name=_("upto posting ID"))
+    balance = models.BigIntegerField(verbose_name=_("balance"))
 
     class Meta:
+        verbose_name = _("balance checkpoint")
+        verbose_name_plural = _("balance checkpoints")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "upto_posting_id"], name="balance_checkpoint_uniq"
@@ -238,9 +269,13 @@ class StatementWatermark(models.Model):
     run looked, and the xmax of its snapshot; once every transaction below that xmax has
     ended, pending_upto becomes final."""
 
-    final_upto = models.BigIntegerField(default=0)
-    pending_upto = models.BigIntegerField(null=True)
-    pending_xmax = models.BigIntegerField(null=True)
+    final_upto = models.BigIntegerField(verbose_name=_("final upto"), default=0)
+    pending_upto = models.BigIntegerField(verbose_name=_("pending upto"), null=True)
+    pending_xmax = models.BigIntegerField(verbose_name=_("pending xmax"), null=True)
+
+    class Meta:
+        verbose_name = _("statement watermark")
+        verbose_name_plural = _("statement watermarks")
 
     def __str__(self) -> str:
         return f"final up to posting {self.final_upto}"
@@ -249,26 +284,28 @@ class StatementWatermark(models.Model):
 class JournalEntry(models.Model):
     """One movement of money: two or more postings summing to zero. Immutable."""
 
-    kind = models.CharField(max_length=40)
-    description = models.CharField(max_length=200, blank=True)
-    reference_type = models.CharField(max_length=60, blank=True)
-    reference_id = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=40)
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+    reference_type = models.CharField(verbose_name=_("reference type"), max_length=60, blank=True)
+    reference_id = models.CharField(verbose_name=_("reference ID"), max_length=64, blank=True)
     # At most one reversal per entry: a partial unique index (below), which skips the NULLs
     # of the many entries that reverse nothing.
     reverses = models.ForeignKey(
         "self",
+        verbose_name=_("reverses"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversals",
         db_index=False,
     )
-    metadata = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
+    metadata = models.JSONField(verbose_name=_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # No database FK: a FK check takes a KEY SHARE lock on the user row, and one integrator
     # posting from many connections would pile MultiXacts on it. Users are never deleted.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
@@ -278,6 +315,7 @@ class JournalEntry(models.Model):
     )
 
     class Meta:
+        verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
         indexes = [models.Index(fields=["reference_type", "reference_id"])]
         constraints = [
@@ -300,24 +338,29 @@ class Posting(models.Model):
     shard without locking the account, so no single "balance after" exists at insert time.
     """
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    entry = models.ForeignKey(
+        JournalEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="postings"
+    )
     # No database FK to the account: its check would KEY SHARE-lock the account row on every
     # posting, which is exactly the per-entry lock hot internal accounts must not take. The
     # posting function resolves every account before it posts, and a trigger forbids
     # deleting accounts, so the reference cannot dangle. The composite indexes cover lookups.
     account = models.ForeignKey(
         Account,
+        verbose_name=_("account"),
         on_delete=models.DO_NOTHING,
         related_name="postings",
         db_constraint=False,
         db_index=False,
     )
-    amount = models.BigIntegerField()
+    amount = models.BigIntegerField(verbose_name=_("amount"))
     # Copies of the entry's kind and time, so statements filter without a join.
-    kind = models.CharField(max_length=40)
-    created_at = models.DateTimeField()
+    kind = models.CharField(verbose_name=_("kind"), max_length=40)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
         indexes = [
             models.Index(fields=["account", "-id"], name="posting_account_id_idx"),
             models.Index(fields=["account", "created_at"], name="posting_account_time_idx"),
@@ -342,20 +385,33 @@ class Hold(FSMModel):
         RELEASED = "released", _("released")
         EXPIRED = "expired", _("expired")
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
-    amount = models.BigIntegerField()
-    captured_amount = models.BigIntegerField(default=0)
-    reason = models.CharField(max_length=200)
-    reference_type = models.CharField(max_length=60, blank=True)
-    reference_id = models.CharField(max_length=64, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    capture_entry = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="holds"
     )
-    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    captured_amount = models.BigIntegerField(verbose_name=_("captured amount"), default=0)
+    reason = models.CharField(verbose_name=_("reason"), max_length=200)
+    reference_type = models.CharField(verbose_name=_("reference type"), max_length=60, blank=True)
+    reference_id = models.CharField(verbose_name=_("reference ID"), max_length=64, blank=True)
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"), null=True, blank=True, db_index=True
+    )
+    capture_entry = models.ForeignKey(
+        JournalEntry,
+        verbose_name=_("capture entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = FSMField(
+        verbose_name=_("state"), default=State.ACTIVE, choices=State.choices, protected=True
+    )
     history = tracked_history()
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="hold_amount_positive"),
         ]
@@ -385,22 +441,43 @@ class ReversalRequest(FSMModel):
         EXECUTED = "executed", _("executed")
         REJECTED = "rejected", _("rejected")
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
-    amount = models.BigIntegerField(help_text=_("Sum of the entry's positive legs, in centavos"))
-    reason = models.TextField()
+    entry = models.ForeignKey(
+        JournalEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.BigIntegerField(
+        verbose_name=_("amount"), help_text=_("Sum of the entry's positive legs, in centavos")
+    )
+    reason = models.TextField(verbose_name=_("reason"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reversal_entry = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        JournalEntry,
+        verbose_name=_("reversal entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    state = FSMField(default=State.PENDING, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.PENDING, choices=State.choices, protected=True
+    )
     history = tracked_history()
 
     class Meta:
+        verbose_name = _("reversal request")
+        verbose_name_plural = _("reversal requests")
         constraints = [
             models.UniqueConstraint(
                 fields=["entry"],
@@ -424,16 +501,20 @@ class ReversalRequest(FSMModel):
 class ReconciliationRun(models.Model):
     """One proof that cached balances equal derived ones and that all postings sum to zero."""
 
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
-    accounts_checked = models.PositiveIntegerField()
-    postings_checked = models.BigIntegerField()
-    postings_total = models.BigIntegerField(help_text=_("Sum of all postings (must be 0)"))
-    mismatches = models.JSONField(default=list)
-    unbalanced_entries = models.JSONField(default=list)
-    ok = models.BooleanField()
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(verbose_name=_("finished at"))
+    accounts_checked = models.PositiveIntegerField(verbose_name=_("accounts checked"))
+    postings_checked = models.BigIntegerField(verbose_name=_("postings checked"))
+    postings_total = models.BigIntegerField(
+        verbose_name=_("postings total"), help_text=_("Sum of all postings (must be 0)")
+    )
+    mismatches = models.JSONField(verbose_name=_("mismatches"), default=list)
+    unbalanced_entries = models.JSONField(verbose_name=_("unbalanced entries"), default=list)
+    ok = models.BooleanField(verbose_name=_("ok"))
 
     class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -448,14 +529,25 @@ class LedgerAlert(FSMModel):
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
         RESOLVED = "resolved", _("resolved")
 
-    kind = models.CharField(max_length=40)
-    message = models.TextField()
-    detail = models.JSONField(default=dict)
+    kind = models.CharField(verbose_name=_("kind"), max_length=40)
+    message = models.TextField(verbose_name=_("message"))
+    detail = models.JSONField(verbose_name=_("detail"), default=dict)
     run = models.ForeignKey(
-        ReconciliationRun, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        ReconciliationRun,
+        verbose_name=_("run"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
     )
-    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.OPEN, choices=State.choices, protected=True
+    )
     history = tracked_history()
+
+    class Meta:
+        verbose_name = _("ledger alert")
+        verbose_name_plural = _("ledger alerts")
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message[:60]}"

@@ -50,6 +50,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.money import format_brl
 from apps.core.timezones import BRASILIA
@@ -75,26 +76,31 @@ KYC_LIMITS: dict[int, LevelLimits] = {
 
 @dataclass(frozen=True)
 class Product:
-    name: str  # as the limit message names it ("Daily Pix limit ...")
+    name: str  # a lazy translation, as the limit message names it ("Daily Pix limit ...")
     kinds: tuple[str, ...]  # the debit posting kinds counted together (the product family)
 
 
 # Products without an app yet (ted, boleto, cards, loans) are here so that their apps only
 # call the gate.
+# The names are lazy translations: a limit message reads in the customer's language.
 PRODUCTS: dict[str, Product] = {
     # A refund the payee sends back is a Pix debit on the payee's own instruction.
-    "pix": Product("Pix", ("pix_out", "pix_internal", "pix_refund")),
-    "book": Product("transfer", ("book_transfer",)),
-    "ted": Product("TED", ("ted_out",)),
-    "boleto": Product("boleto", ("boleto_payment",)),
-    "cards": Product("card", ("card_purchase",)),
-    "loans": Product("loan", ("loan_installment",)),
+    "pix": Product(gettext_lazy("Pix"), ("pix_out", "pix_internal", "pix_refund")),
+    "book": Product(gettext_lazy("transfer"), ("book_transfer",)),
+    "ted": Product(gettext_lazy("TED"), ("ted_out",)),
+    "boleto": Product(gettext_lazy("boleto"), ("boleto_payment",)),
+    "cards": Product(gettext_lazy("card"), ("card_purchase",)),
+    "loans": Product(gettext_lazy("loan"), ("loan_installment",)),
 }
 
 # The KYC level from which a customer may use a product (issue 5's table); others from 0.
 FEATURE_LEVELS: dict[str, int] = {"ted": 1, "cards": 1, "loans": 2}
 
-FEATURE_NAMES = {"ted": "TED", "cards": "cards", "loans": "loans"}
+FEATURE_NAMES = {
+    "ted": gettext_lazy("TED"),
+    "cards": gettext_lazy("cards"),
+    "loans": gettext_lazy("loans"),
+}
 
 # Posting kinds that debit a customer account without being the customer's own payment
 # instruction, so no product limit counts them (and why).
@@ -219,12 +225,12 @@ _GATE_SQL = "SELECT * FROM athena_money_gate(%s, %s::text[], %s, %s)"
 
 def _upgrade_hint(level: int) -> str:
     if level >= 3:
-        return "This is the highest verification level; contact support for a review."
+        return _("This is the highest verification level; contact support for a review.")
     nxt = KYC_LIMITS[level + 1]
-    return (
-        f"Raise it by completing identity verification to KYC level {level + 1} "
-        f"({format_brl(nxt.daily)} per day, {format_brl(nxt.monthly)} per month)."
-    )
+    return _(
+        "Raise it by completing identity verification to KYC level %(level)s "
+        "(%(daily)s per day, %(monthly)s per month)."
+    ) % {"level": level + 1, "daily": format_brl(nxt.daily), "monthly": format_brl(nxt.monthly)}
 
 
 def _refuse_state(account_state: str, customer_state: str | None) -> None:
@@ -282,18 +288,35 @@ def judge(
         raise _feature_locked(product, level)
     limits = KYC_LIMITS[level]
     today, this_month = reading.sent_today, reading.sent_month
+    # In the reader's language: the portal's first step shows these on the amount field.
     if today + amount_cents > limits.daily:
         raise LimitExceeded(
-            f"Daily {family.name} limit of {format_brl(limits.daily)} for KYC level {level} "
-            f"exceeded: {format_brl(max(limits.daily - today, 0))} left today. "
-            f"{_upgrade_hint(level)}",
+            _(
+                "Daily %(product)s limit of %(limit)s for KYC level %(level)s exceeded: "
+                "%(left)s left today. %(hint)s"
+            )
+            % {
+                "product": family.name,
+                "limit": format_brl(limits.daily),
+                "level": level,
+                "left": format_brl(max(limits.daily - today, 0)),
+                "hint": _upgrade_hint(level),
+            },
             field="amount",
         )
     if this_month + amount_cents > limits.monthly:
         raise LimitExceeded(
-            f"Monthly {family.name} limit of {format_brl(limits.monthly)} for KYC level "
-            f"{level} exceeded: {format_brl(max(limits.monthly - this_month, 0))} left this "
-            f"month. {_upgrade_hint(level)}",
+            _(
+                "Monthly %(product)s limit of %(limit)s for KYC level %(level)s exceeded: "
+                "%(left)s left this month. %(hint)s"
+            )
+            % {
+                "product": family.name,
+                "limit": format_brl(limits.monthly),
+                "level": level,
+                "left": format_brl(max(limits.monthly - this_month, 0)),
+                "hint": _upgrade_hint(level),
+            },
             field="amount",
         )
     rules = _rules.get(product, ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 from stdnum import luhn
 
@@ -15,6 +16,7 @@ from apps.core.documents import normalize_tax_id, tax_id_kind
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.fsm import apply_transition
 from apps.core.models import User
+from apps.core.money import format_brl
 
 from .models import Account, Customer, Hold, JournalEntry, ReversalRequest
 
@@ -24,13 +26,13 @@ def customer_register(*, user: User, full_name: str, tax_id: str) -> Customer:
     """Create the customer behind a newly signed-up user (KYC level 0, pending)."""
     kind = tax_id_kind(tax_id)
     if kind is None:
-        raise ValidationFailed("Invalid CPF or CNPJ.", field="tax_id")
+        raise ValidationFailed(_("Invalid CPF or CNPJ."), field="tax_id")
     full_name = " ".join(full_name.split())
     if len(full_name) < 3:
-        raise ValidationFailed("Full name is required.", field="full_name")
+        raise ValidationFailed(_("Full name is required."), field="full_name")
     lookup = tax_id_lookup_hash(tax_id)
     if Customer.objects.filter(tax_id_hash=lookup).exists():
-        raise Conflict("A customer with this CPF/CNPJ already exists.", field="tax_id")
+        raise Conflict(_("A customer with this CPF/CNPJ already exists."), field="tax_id")
     try:
         with transaction.atomic():
             customer = Customer.objects.create(
@@ -41,7 +43,7 @@ def customer_register(*, user: User, full_name: str, tax_id: str) -> Customer:
                 tax_id_hash=lookup,
             )
     except IntegrityError as exc:  # a concurrent sign-up with the same document
-        raise Conflict("A customer with this CPF/CNPJ already exists.", field="tax_id") from exc
+        raise Conflict(_("A customer with this CPF/CNPJ already exists."), field="tax_id") from exc
     if user.full_name != full_name:
         user.full_name = full_name
         user.save(update_fields=["full_name"])
@@ -66,7 +68,7 @@ def _next_account_number() -> str:
 @transaction.atomic
 def account_open(*, customer: Customer, name: str = "", overdraft_limit: int = 0) -> Account:
     if customer.state == Customer.State.CLOSED:
-        raise Conflict("A closed customer cannot open accounts.")
+        raise Conflict(_("A closed customer cannot open accounts."))
     return Account.objects.create(
         kind=Account.Kind.CUSTOMER,
         customer=customer,
@@ -80,12 +82,12 @@ def account_open(*, customer: Customer, name: str = "", overdraft_limit: int = 0
 def account_close(*, account_id: int, actor=None, reason: str = "") -> Account:
     """Close an account whose balance and holds are zero (shards folded under the lock)."""
     if not Account.objects.filter(pk=account_id, kind=Account.Kind.CUSTOMER).exists():
-        raise NotFound("Account not found.")
+        raise NotFound(_("Account not found."))
     with connection.cursor() as cursor:
         _fold_shards(cursor, account_id)
     account = Account.objects.get(pk=account_id)
     if account.total_balance != 0 or account.held != 0:
-        raise Conflict("Only an account with zero balance and no holds can be closed.")
+        raise Conflict(_("Only an account with zero balance and no holds can be closed."))
     return apply_transition(account, "close", by=actor, reason=reason)
 
 
@@ -143,10 +145,10 @@ def book_transfer(
     transaction it joins it).
     """
     if not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+        raise ValidationFailed(_("Amount must be greater than zero."), field="amount")
     if source_id == destination_id:
         raise ValidationFailed(
-            "Source and destination must be different accounts.", field="destination_account"
+            _("Source and destination must be different accounts."), field="destination_account"
         )
     return ledger.post_entry(
         kind="book_transfer",
@@ -171,7 +173,7 @@ def deposit(
 ) -> int:
     """Money arriving from outside (settled through an internal account) into an account."""
     if amount_cents <= 0:
-        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+        raise ValidationFailed(_("Amount must be greater than zero."), field="amount")
     return ledger.post_entry(
         kind=kind,
         legs=[Leg(internal_account_id(counterpart), -amount_cents), Leg(account_id, amount_cents)],
@@ -210,7 +212,7 @@ def hold_place(
 ) -> Hold:
     """Set money aside: lowers the available balance, never below the overdraft floor."""
     if amount_cents <= 0:
-        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+        raise ValidationFailed(_("Amount must be greater than zero."), field="amount")
     placed = ledger.hold_place(
         account_id=account_id,
         amount_cents=amount_cents,
@@ -222,7 +224,7 @@ def hold_place(
         user_id=_history_user_id(actor),
     )
     if placed.refusal == "unknown_account":
-        raise ledger.UnknownAccount("Account not found.")
+        raise ledger.UnknownAccount(_("Account not found."))
     if placed.refusal:
         raise _why_not_debitable(account_id)
     return Hold.objects.get(pk=placed.hold_id)
@@ -241,9 +243,11 @@ def _history_user_id(actor) -> int | None:
 def _locked_active_hold(hold_id: int) -> Hold:
     hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
     if hold is None:
-        raise NotFound("Hold not found.")
+        raise NotFound(_("Hold not found."))
     if hold.state != Hold.State.ACTIVE:
-        raise Conflict(f"The hold is already {hold.get_state_display()}.")
+        raise Conflict(
+            _("The hold is already %(state)s."), params={"state": hold.get_state_display()}
+        )
     return hold
 
 
@@ -279,7 +283,7 @@ def hold_capture(
     amount = hold.amount if amount_cents is None else amount_cents
     if amount <= 0 or amount > hold.amount:
         raise ValidationFailed(
-            "Capture amount must be positive and at most the held amount.", field="amount"
+            _("Capture amount must be positive and at most the held amount."), field="amount"
         )
     _unhold(hold)
     entry_id = ledger.post_entry(
@@ -317,18 +321,18 @@ def holds_expire_due(*, now=None) -> int:
 
 def _ensure_reversible(entry: JournalEntry) -> None:
     if entry.reverses_id is not None:
-        raise Conflict("A reversal cannot itself be reversed; post a new entry instead.")
+        raise Conflict(_("A reversal cannot itself be reversed; post a new entry instead."))
     if JournalEntry.objects.filter(reverses_id=entry.pk).exists():
-        raise Conflict("This entry was already reversed.")
+        raise Conflict(_("This entry was already reversed."))
 
 
 def entry_reverse(*, entry_id: int, reason: str, actor=None) -> int:
     """Post the mirror of an entry, linked to it. An entry is reversed at most once."""
     if not reason.strip():
-        raise ValidationFailed("A reason is required.", field="reason")
+        raise ValidationFailed(_("A reason is required."), field="reason")
     entry = JournalEntry.objects.filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound("Entry not found.")
+        raise NotFound(_("Entry not found."))
     _ensure_reversible(entry)
     legs = [Leg(p.account_id, -p.amount) for p in entry.postings.all()]
     try:
@@ -343,7 +347,7 @@ def entry_reverse(*, entry_id: int, reason: str, actor=None) -> int:
                 created_by_id=getattr(actor, "pk", None),
             )
     except psycopg.errors.UniqueViolation:
-        raise Conflict("This entry was already reversed.") from None
+        raise Conflict(_("This entry was already reversed.")) from None
 
 
 FOUR_EYES_THRESHOLD_CENTS = 1_000_000  # R$ 10.000,00
@@ -353,10 +357,10 @@ FOUR_EYES_THRESHOLD_CENTS = 1_000_000  # R$ 10.000,00
 def reversal_request(*, entry_id: int, reason: str, actor) -> ReversalRequest:
     """An operator asks to reverse an entry; at or below R$ 10.000 it is posted at once."""
     if not reason.strip():
-        raise ValidationFailed("A reason is required.", field="reason")
+        raise ValidationFailed(_("A reason is required."), field="reason")
     entry = JournalEntry.objects.filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound("Entry not found.")
+        raise NotFound(_("Entry not found."))
     _ensure_reversible(entry)
     amount = sum(p.amount for p in entry.postings.all() if p.amount > 0)
     try:
@@ -365,28 +369,29 @@ def reversal_request(*, entry_id: int, reason: str, actor) -> ReversalRequest:
                 entry=entry, amount=amount, reason=reason, requested_by=actor
             )
     except IntegrityError:
-        raise Conflict("A reversal of this entry is already pending or done.") from None
+        raise Conflict(_("A reversal of this entry is already pending or done.")) from None
     if amount <= FOUR_EYES_THRESHOLD_CENTS:
         _execute_reversal(request, approver=actor)
     return request
 
 
-def _execute_reversal(request: ReversalRequest, *, approver) -> None:
+def _execute_reversal(request: ReversalRequest, *, approver, reason: str = "") -> None:
     request.reversal_entry_id = entry_reverse(
         entry_id=request.entry_id, reason=request.reason, actor=approver
     )
     request.decided_by = approver
-    apply_transition(request, "execute", by=approver, reason=request.reason)
+    # The approver's own reason, when they gave one, is what the transition log keeps.
+    apply_transition(request, "execute", by=approver, reason=reason or request.reason)
 
 
 @transaction.atomic
-def reversal_approve(*, request_id: int, actor) -> ReversalRequest:
+def reversal_approve(*, request_id: int, actor, reason: str = "") -> ReversalRequest:
     request = ReversalRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
-        raise NotFound("Reversal request not found.")
+        raise NotFound(_("Reversal request not found."))
     if request.requested_by_id == actor.pk:
-        raise Forbidden("Four-eyes rule: a second operator must approve this reversal.")
-    _execute_reversal(request, approver=actor)
+        raise Forbidden(_("Four-eyes rule: a second operator must approve this reversal."))
+    _execute_reversal(request, approver=actor, reason=reason)
     return request
 
 
@@ -394,7 +399,7 @@ def reversal_approve(*, request_id: int, actor) -> ReversalRequest:
 def reversal_reject(*, request_id: int, actor, reason: str = "") -> ReversalRequest:
     request = ReversalRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
-        raise NotFound("Reversal request not found.")
+        raise NotFound(_("Reversal request not found."))
     request.decided_by = actor
     return apply_transition(request, "reject", by=actor, reason=reason)
 
@@ -448,7 +453,7 @@ def customer_activate(*, customer_id: int, actor=None, reason: str = "") -> Cust
     customer gets its payment account too, as an onboarded one does."""
     customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound("Customer not found.")
+        raise NotFound(_("Customer not found."))
     apply_transition(customer, "activate", by=actor, reason=reason)
     _open_first_account(customer)
     return customer
@@ -459,11 +464,11 @@ def account_open_for_customer(*, customer_id: int, actor=None, name: str = "") -
     """An operator opens a further payment account for an active customer."""
     customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound("Customer not found.")
+        raise NotFound(_("Customer not found."))
     if customer.state != Customer.State.ACTIVE:
         raise Conflict(
-            f"Only an active customer can get an account; this one is "
-            f"{customer.get_state_display()}."
+            _("Only an active customer can get an account; this one is %(state)s."),
+            params={"state": customer.get_state_display()},
         )
     return account_open(customer=customer, name=name)
 
@@ -541,10 +546,10 @@ def transfer_send(
     the money; returns the journal entry id. The gate locks the source account until the
     entry is posted, so two transfers cannot both pass the same remaining limit."""
     if not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+        raise ValidationFailed(_("Amount must be greater than zero."), field="amount")
     source = Account.objects.filter(pk=source_id).select_related("customer").first()
     if source is None:
-        raise ledger.UnknownAccount("Account not found.")
+        raise ledger.UnknownAccount(_("Account not found."))
     money_gate.check(account=source, product="book", amount_cents=amount_cents)
     return book_transfer(
         source_id=source_id,
@@ -553,6 +558,53 @@ def transfer_send(
         description=description,
         created_by_id=created_by_id,
     )
+
+
+# --- The portal's first step: a check that moves nothing (issue #16) -------------------
+
+
+def debit_precheck(
+    *,
+    account: Account,
+    product: str,
+    amount_cents: int,
+    fee_cents: int = 0,
+    now=None,
+) -> None:
+    """Would the confirmation's debit of `amount_cents` (plus `fee_cents`) pass, now?
+
+    Moves nothing. It asks the two judges the confirmation's transaction asks, in the same
+    order and through the same code: the money gate (`money_gate.check`: account and
+    customer state, the KYC feature level, the day's and month's limits of the product
+    family, the product's own rules such as Pix's night window) and the ledger's floor
+    (`ledger.spendable`: balance minus holds plus the overdraft limit, the condition of the
+    debit's conditional UPDATE). The gate takes the account's lock for the span of this
+    short transaction only; the confirmation asks again under its own lock, since money
+    may move between the two steps.
+
+    Raises the gate's DomainError, or InsufficientFunds (field "amount") naming what is
+    available; both read in the active language (the portal shows them on the amount)."""
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
+        raise ValidationFailed(_("The amount must be greater than zero."), field="amount")
+    with transaction.atomic():
+        money_gate.check(account=account, product=product, amount_cents=amount_cents, now=now)
+        available = ledger.spendable(account_id=account.pk)
+    if amount_cents + fee_cents <= available:
+        return
+    if fee_cents:
+        message = _(
+            "Insufficient available balance: with the fee of %(fee)s this takes %(total)s, "
+            "and you have %(available)s available."
+        ) % {
+            "fee": format_brl(fee_cents),
+            "total": format_brl(amount_cents + fee_cents),
+            "available": format_brl(available),
+        }
+    else:
+        message = _("Insufficient available balance: you have %(available)s available.") % {
+            "available": format_brl(available)
+        }
+    raise ledger.InsufficientFunds(message, field="amount")
 
 
 # === PIX: row locks the Pix MED (apps.pix.med) takes on accounts and holds (helper PIX) ===

@@ -19,11 +19,37 @@ from .models import Account
 
 PAGE_SIZE = statements.DEFAULT_PAGE_SIZE
 
+# Entry kinds that only a product's own users ever have: the type filter names them only to
+# a customer who may use the product (its KYC level, and its own conditions: loans are for
+# natural persons), so it promises nothing the customer has no page for. A TED received, a
+# deposit or a fee is anyone's.
+PRODUCT_OF_KIND = {
+    "ted_out": "ted",
+    "ted_fee": "ted",
+    "ted_return": "ted",
+    "ted_fee_refund": "ted",
+    "card_purchase": "cards",
+    "card_refund": "cards",
+    "loan_disbursement": "loans",
+    "loan_installment": "loans",
+    "loan_collection": "loans",
+}
+
+
+def kinds_for(account: Account) -> list[tuple[str, str]]:
+    """The (kind, label) choices of the type filter for this account's customer."""
+    products = selectors.products_of(customer=account.customer) if account.customer else None
+    return [
+        (kind, label)
+        for kind, label in statements.KIND_LABELS.items()
+        if products is None or PRODUCT_OF_KIND.get(kind, "") in ("", *products)
+    ]
+
 
 class StatementFilterForm(forms.Form):
     """GET filters; fields are named `from`, `to` and `kind`, as in the API."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         date_widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(
@@ -35,7 +61,10 @@ class StatementFilterForm(forms.Form):
         self.fields["kind"] = forms.ChoiceField(
             label=_("Type"),
             required=False,
-            choices=[("", _("All types")), *statements.KIND_LABELS.items()],
+            choices=[
+                ("", _("All types")),
+                *(kinds if kinds is not None else statements.KIND_LABELS.items()),
+            ],
         )
 
     def clean(self):
@@ -88,7 +117,7 @@ def _page_context(request: HttpRequest, account: Account, form: StatementFilterF
 @require_safe
 def statement(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _own_account(request, account_id)
-    form = StatementFilterForm(request.GET)
+    form = StatementFilterForm(request.GET, kinds=kinds_for(account))
     context = {
         "account": account,
         "form": form,
@@ -112,7 +141,7 @@ def statement(request: HttpRequest, account_id: int) -> HttpResponse:
 def statement_lines(request: HttpRequest, account_id: int) -> HttpResponse:
     """The next page as table rows (htmx "load more" swaps them in for its own row)."""
     account = _own_account(request, account_id)
-    form = StatementFilterForm(request.GET)
+    form = StatementFilterForm(request.GET, kinds=kinds_for(account))
     if not form.is_valid():
         return HttpResponseBadRequest(_("Invalid filters."))
     try:

@@ -54,6 +54,7 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ValidationFailed
 
@@ -320,7 +321,10 @@ def statement_page(
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationFailed(
-            f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit", value=limit
+            _("limit must be between 1 and %(max)d."),
+            params={"max": MAX_PAGE_SIZE},
+            field="limit",
+            value=limit,
         )
     filters = filters or StatementFilters()
     rows = list(_postings(account_id=account_id, filters=filters, before_id=before_id)[: limit + 1])
@@ -357,7 +361,8 @@ def statement_lines(
         rows += chunk
         if len(rows) > max_lines:
             raise ValidationFailed(
-                f"The period has more than {max_lines} lines; choose a shorter period.",
+                _("The period has more than %(lines)d lines; choose a shorter period."),
+                params={"lines": max_lines},
                 field="from",
             )
         if len(chunk) < EXPORT_CHUNK:
@@ -390,10 +395,11 @@ def export_filters(filters: StatementFilters, *, today: date | None = None) -> S
     if date_from is None:
         date_from = date_to - timedelta(days=EXPORT_DEFAULT_DAYS - 1)
     if date_from > date_to:
-        raise ValidationFailed("'from' must not be after 'to'.", field="from")
+        raise ValidationFailed(_("'from' must not be after 'to'."), field="from")
     if (date_to - date_from).days + 1 > EXPORT_MAX_DAYS:
         raise ValidationFailed(
-            f"An export covers at most {EXPORT_MAX_DAYS} days; choose a shorter period.",
+            _("An export covers at most %(days)d days; choose a shorter period."),
+            params={"days": EXPORT_MAX_DAYS},
             field="from",
         )
     return StatementFilters(date_from=date_from, date_to=date_to, kind=filters.kind)

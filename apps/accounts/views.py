@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
+from apps.core.forms import ConfirmationForm
 from apps.core.models import IdempotencyRecord
 from apps.core.pending import SessionPending
 
@@ -108,6 +109,15 @@ def transfer(request: HttpRequest) -> HttpResponse:
         form = _transfer_form(request, data=request.POST)
         if not form.is_valid():
             return _render_transfer_form(request, form, status=400)
+        try:  # what the confirmation would refuse, said now, on the amount (moves nothing)
+            services.debit_precheck(
+                account=form.cleaned_data["source"],
+                product="book",
+                amount_cents=form.cleaned_data["amount"],
+            )
+        except DomainError as exc:
+            form.add_check_error(exc)
+            return _render_transfer_form(request, form, status=422)
         token = str(uuid.uuid4())
         pending = PENDING.all(request)
         pending[token] = {**form.pending_transfer(), "created": time.time()}
@@ -183,10 +193,16 @@ def _transfer_execute(*, user, token: str, pending: dict) -> None:
         record.save(update_fields=["status_code", "response_body"])
 
 
+def _shown_transfer(pending: dict) -> dict:
+    """What the confirmation shows, and signs: the POST pays only these values."""
+    fields = ("amount", "payee", "source_number", "destination_branch", "destination_number")
+    return {name: pending[name] for name in (*fields, "description")}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
-    """Step 2: show the payee (masked) and the amount; POST pays, once."""
+    """Step 2: show the payee (masked) and the amount as text; POST pays them, once."""
     token = str(token)
     if dashboard.transfer_receipt(user=request.user, token=token) is not None:
         return redirect("portal:transfer_receipt", token=token)
@@ -195,8 +211,16 @@ def transfer_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if pending is None:
         messages.warning(request, _("This transfer expired or was already handled. Start again."))
         return redirect("portal:transfer")
+    form = ConfirmationForm(
+        data=request.POST if request.method == "POST" else None,
+        token=token,
+        values=_shown_transfer(pending),
+    )
+    context = {"token": token, "t": pending, "form": form}
     if request.method == "GET":
-        return render(request, "portal/transfer_confirm.html", {"token": token, "t": pending})
+        return render(request, "portal/transfer_confirm.html", context)
+    if not form.is_valid():  # altered: nothing is paid, the page asks again
+        return render(request, "portal/transfer_confirm.html", context, status=400)
 
     try:
         _transfer_execute(user=request.user, token=token, pending=pending)

@@ -27,6 +27,7 @@ from apps.boleto.codecs import cnab240, codes
 from apps.boleto.models import Boleto, BoletoIssuer, BoletoPayment, CnabFile, CnabLine
 from apps.boleto.settlement import services as settlement
 from apps.core.admin_masking import FullTaxIdSwapMixin, sees_full_tax_ids
+from apps.core.admin_states import preset_reason, state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyAdmin,
@@ -497,6 +498,11 @@ class CnabFileAdmin(ReasonActionsMixin, ReadOnlyAdmin):
     def has_reprocess_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("boleto.change_cnabfile")
 
+    @state_change(
+        available=lambda cnab_file: cnab_file.state == CnabFile.State.REJECTED,
+        unavailable=_("Only a rejected return file can be processed again."),
+        summary=_("Another operator approves; the file is then processed again."),
+    )
     @admin.action(description=_("Request reprocessing"), permissions=("reprocess",))
     def request_reprocessing(self, request: HttpRequest, queryset: QuerySet[CnabFile]):
         def perform(cnab_file: CnabFile, reason: str) -> str:
@@ -512,15 +518,30 @@ class CnabFileAdmin(ReasonActionsMixin, ReadOnlyAdmin):
             notice=_("Another operator approves; the file is then processed again."),
         )
 
+    @state_change(
+        available=lambda cnab_file: (
+            cnab_file.state == CnabFile.State.REJECTED
+            and cnab_file.reprocess_requested_by_id is not None
+        ),
+        unavailable=_("No reprocessing was requested for this file."),
+        requested_by=lambda cnab_file: cnab_file.reprocess_requested_by_id,
+        summary=_("The file is processed again at once, with the same content."),
+    )
     @admin.action(description=_("Approve reprocessing (four eyes)"), permissions=("reprocess",))
     def approve_reprocessing(self, request: HttpRequest, queryset: QuerySet[CnabFile]) -> None:
+        # From the file's button the approver gave a reason (kept in the log); the list
+        # action stays one step, the service enforcing the four eyes either way.
+        reason = preset_reason(request)
         for cnab_file in queryset:
             try:
                 done = settlement.return_reprocess_approve(file_id=cnab_file.pk, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{cnab_file}: {exc.message}", messages.ERROR)
                 continue
-            self.log_change(request, done, f"Approve reprocessing (four eyes) - now {done.state}.")
+            said = f": {reason}" if reason else ""
+            self.log_change(
+                request, done, f"Approve reprocessing (four eyes){said} - now {done.state}."
+            )
             level = messages.SUCCESS if done.state == CnabFile.State.PROCESSED else messages.WARNING
             self.message_user(
                 request,

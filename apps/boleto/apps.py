@@ -14,3 +14,7 @@ class BoletoConfig(AppConfig):
         from apps.boleto import handlers, ledger_lines, notifications  # noqa: F401
 
         ledger_lines.register()
+
+        from apps.boleto import console
+
+        console.register()  # the operations dashboard's figures (apps.core.console)

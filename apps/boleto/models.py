@@ -33,12 +33,12 @@ class BoletoIssuer(TimeStampedModel):
     """A customer who issues boletos: the agreement number and the nosso numero sequence."""
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.PROTECT, related_name="boleto_issuer"
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="boleto_issuer"
     )
     agreement = models.CharField(_("agreement (convenio)"), max_length=7, unique=True)
-    last_sequence = models.BigIntegerField(default=0)
+    last_sequence = models.BigIntegerField(verbose_name=_("last sequence"), default=0)
     webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
-    webhook_secret = models.CharField(max_length=64, blank=True)
+    webhook_secret = models.CharField(verbose_name=_("webhook secret"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("boleto issuer")
@@ -62,49 +62,70 @@ class Boleto(FSMModel):
         BARCODE = "barcode", _("barcode (COMPE)")
         PIX = "pix", _("Pix")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False
+    )
     # Every index costs each settled boleto an entry (a state change is never a HOT update):
     # the issuer's is the composite below, the account's is not needed (nobody lists by it).
     issuer = models.ForeignKey(
-        BoletoIssuer, on_delete=models.PROTECT, related_name="boletos", db_index=False
+        BoletoIssuer,
+        verbose_name=_("issuer"),
+        on_delete=models.PROTECT,
+        related_name="boletos",
+        db_index=False,
     )
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="boletos", db_index=False
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="boletos",
+        db_index=False,
     )
     # Unique through Meta.constraints: `unique=True` would add a second (LIKE) index to
     # each, which no query uses and every settled boleto would pay for.
     nosso_numero = models.CharField(_("nosso numero"), max_length=17)
     seu_numero = models.CharField(_("seu numero"), max_length=15, blank=True)
-    barcode = models.CharField(max_length=44)
+    barcode = models.CharField(verbose_name=_("barcode"), max_length=44)
     linha = models.CharField(_("linha digitavel"), max_length=47)
-    amount = models.BigIntegerField(help_text=_("centavos"))
-    issue_date = models.DateField()
-    due_date = models.DateField()
+    amount = models.BigIntegerField(verbose_name=_("amount"), help_text=_("centavos"))
+    issue_date = models.DateField(verbose_name=_("issue date"))
+    due_date = models.DateField(verbose_name=_("due date"))
     # Calendar days after the (business-day adjusted) due date the boleto is still payable.
-    valid_days_after_due = models.PositiveIntegerField(default=30)
-    value_terms = models.JSONField(default=dict, blank=True)
-    payer_name = models.CharField(max_length=140)
+    valid_days_after_due = models.PositiveIntegerField(
+        verbose_name=_("valid days after due"), default=30
+    )
+    value_terms = models.JSONField(verbose_name=_("value terms"), default=dict, blank=True)
+    payer_name = models.CharField(verbose_name=_("payer name"), max_length=140)
     payer_tax_id = LookupEncryptedField(_("payer CPF/CNPJ"), clear_max_length=14)
-    payer_address = EncryptedJSONField(default=dict, blank=True)
-    description = models.CharField(max_length=140, blank=True)
-    state = FSMField(default=State.REGISTERED, choices=State.choices, protected=True)
-    pix_charge_id = models.BigIntegerField(null=True, blank=True)
-    pix_txid = models.CharField(max_length=35, blank=True)
-    paid_via = models.CharField(max_length=10, choices=PaidVia.choices, blank=True)
-    paid_amount = models.BigIntegerField(null=True, blank=True)
-    fee_amount = models.BigIntegerField(default=0)
-    paid_on = models.DateField(null=True, blank=True)
-    credited_entry_id = models.BigIntegerField(null=True, blank=True)
+    payer_address = EncryptedJSONField(verbose_name=_("payer address"), default=dict, blank=True)
+    description = models.CharField(verbose_name=_("description"), max_length=140, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.REGISTERED, choices=State.choices, protected=True
+    )
+    pix_charge_id = models.BigIntegerField(verbose_name=_("Pix charge ID"), null=True, blank=True)
+    pix_txid = models.CharField(verbose_name=_("Pix txid"), max_length=35, blank=True)
+    paid_via = models.CharField(
+        verbose_name=_("paid via"), max_length=10, choices=PaidVia.choices, blank=True
+    )
+    paid_amount = models.BigIntegerField(verbose_name=_("paid amount"), null=True, blank=True)
+    fee_amount = models.BigIntegerField(verbose_name=_("fee amount"), default=0)
+    paid_on = models.DateField(verbose_name=_("paid on"), null=True, blank=True)
+    credited_entry_id = models.BigIntegerField(
+        verbose_name=_("credited entry ID"), null=True, blank=True
+    )
     remitted_in = models.ForeignKey(
         "CnabFile",
+        verbose_name=_("remitted in"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="boletos",
         db_index=False,
     )
-    registration_confirmed = models.BooleanField(default=False)
-    closed_reason = models.CharField(max_length=200, blank=True)
+    registration_confirmed = models.BooleanField(
+        verbose_name=_("registration confirmed"), default=False
+    )
+    closed_reason = models.CharField(verbose_name=_("closed reason"), max_length=200, blank=True)
 
     # History is read per boleto (by id) and by date: the copies of the other indexed
     # fields are not indexed (a return file writes tens of thousands of history rows).
@@ -170,24 +191,38 @@ class BoletoPayment(FSMModel):
 
     LIVE_STATES = (State.SCHEDULED, State.PAID)
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="boleto_payments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    barcode = models.CharField(max_length=44)
-    bank_code = models.CharField(max_length=3, blank=True)
-    beneficiary_name = models.CharField(max_length=140, blank=True)
-    beneficiary_tax_id = LookupEncryptedField(clear_max_length=14, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    face_amount = models.BigIntegerField(null=True, blank=True)
-    amount = models.BigIntegerField(help_text=_("centavos debited"))
-    breakdown = models.JSONField(default=dict, blank=True)
-    scheduled_for = models.DateField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    entry_id = models.BigIntegerField(null=True, blank=True)
-    failure_reason = models.CharField(max_length=200, blank=True)
-    state = FSMField(default=State.SCHEDULED, choices=State.choices, protected=True)
+    public_id = models.UUIDField(
+        verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="boleto_payments"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    barcode = models.CharField(verbose_name=_("barcode"), max_length=44)
+    bank_code = models.CharField(verbose_name=_("bank code"), max_length=3, blank=True)
+    beneficiary_name = models.CharField(
+        verbose_name=_("beneficiary name"), max_length=140, blank=True
+    )
+    beneficiary_tax_id = LookupEncryptedField(
+        verbose_name=_("beneficiary tax ID"), clear_max_length=14, blank=True
+    )
+    due_date = models.DateField(verbose_name=_("due date"), null=True, blank=True)
+    face_amount = models.BigIntegerField(verbose_name=_("face amount"), null=True, blank=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"), help_text=_("centavos debited"))
+    breakdown = models.JSONField(verbose_name=_("breakdown"), default=dict, blank=True)
+    scheduled_for = models.DateField(verbose_name=_("scheduled for"), null=True, blank=True)
+    paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
+    entry_id = models.BigIntegerField(verbose_name=_("entry ID"), null=True, blank=True)
+    failure_reason = models.CharField(verbose_name=_("failure reason"), max_length=200, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.SCHEDULED, choices=State.choices, protected=True
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
 
     history = tracked_history()
@@ -239,20 +274,23 @@ class CnabFile(TimeStampedModel):
         REJECTED = "rejected", _("rejected")
         SENT = "sent", _("sent")
 
-    direction = models.CharField(max_length=10, choices=Direction.choices)
-    name = models.CharField(max_length=120)
-    digest = models.CharField(max_length=64)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
-    content = models.TextField()
-    state = models.CharField(max_length=10, choices=State.choices)
-    line_count = models.PositiveIntegerField(default=0)
-    error_line = models.PositiveIntegerField(null=True, blank=True)
-    error_field = models.CharField(max_length=80, blank=True)
-    error_message = models.CharField(max_length=300, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    totals = models.JSONField(default=dict, blank=True)
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=10, choices=Direction.choices
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=120)
+    digest = models.CharField(verbose_name=_("digest"), max_length=64)
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"), null=True, blank=True)
+    content = models.TextField(verbose_name=_("content"))
+    state = models.CharField(verbose_name=_("state"), max_length=10, choices=State.choices)
+    line_count = models.PositiveIntegerField(verbose_name=_("line count"), default=0)
+    error_line = models.PositiveIntegerField(verbose_name=_("error line"), null=True, blank=True)
+    error_field = models.CharField(verbose_name=_("error field"), max_length=80, blank=True)
+    error_message = models.CharField(verbose_name=_("error message"), max_length=300, blank=True)
+    processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
+    totals = models.JSONField(verbose_name=_("totals"), default=dict, blank=True)
     reprocess_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("reprocess requested by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -260,12 +298,13 @@ class CnabFile(TimeStampedModel):
     )
     reprocess_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("reprocess approved by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    reprocess_count = models.PositiveIntegerField(default=0)
+    reprocess_count = models.PositiveIntegerField(verbose_name=_("reprocess count"), default=0)
 
     # Who asked and who approved a reprocessing, and each state; the content never changes
     # and is left out (a return file can be megabytes).
@@ -292,17 +331,24 @@ class CnabLine(models.Model):
         UNMATCHED = "unmatched", _("no such boleto")
         IGNORED = "ignored", _("ignored")
 
-    file = models.ForeignKey(CnabFile, on_delete=models.CASCADE, related_name="lines")
-    line_number = models.PositiveIntegerField()
-    nosso_numero = models.CharField(max_length=20)
-    movement = models.CharField(max_length=2)
-    boleto = models.ForeignKey(
-        Boleto, null=True, blank=True, on_delete=models.SET_NULL, related_name="cnab_lines"
+    file = models.ForeignKey(
+        CnabFile, verbose_name=_("file"), on_delete=models.CASCADE, related_name="lines"
     )
-    amount = models.BigIntegerField(default=0)
-    fee = models.BigIntegerField(default=0)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    detail = models.CharField(max_length=200, blank=True)
+    line_number = models.PositiveIntegerField(verbose_name=_("line number"))
+    nosso_numero = models.CharField(verbose_name=_("nosso numero"), max_length=20)
+    movement = models.CharField(verbose_name=_("movement"), max_length=2)
+    boleto = models.ForeignKey(
+        Boleto,
+        verbose_name=_("boleto"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cnab_lines",
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"), default=0)
+    fee = models.BigIntegerField(verbose_name=_("fee"), default=0)
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=10, choices=Outcome.choices)
+    detail = models.CharField(verbose_name=_("detail"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("CNAB line")

@@ -82,3 +82,32 @@ def dda_of(*, customer: Customer) -> list[CipTitle]:
 def cnab_files(*, direction: str | None = None) -> QuerySet[CnabFile]:
     rows = CnabFile.objects.order_by("-created_at")
     return rows.filter(direction=direction) if direction else rows
+
+
+# --- The operations dashboard (apps.core.console; registered in boleto/console.py) ----
+
+
+def payments_between(*, start, end):
+    """Boletos paid in [start, end) (created that day and paid): how many, how much."""
+    from apps.core.console import tally
+
+    return tally(
+        BoletoPayment.objects.filter(
+            state=BoletoPayment.State.PAID, created_at__gte=start, created_at__lt=end
+        ),
+        amount="amount",
+    )
+
+
+def reprocessing_waiting_approval():
+    """Rejected return files whose reprocessing waits for a second operator (four eyes)."""
+    from apps.core.console import tally
+
+    return tally(
+        CnabFile.objects.filter(
+            state=CnabFile.State.REJECTED,
+            reprocess_requested_by__isnull=False,
+            reprocess_approved_by__isnull=True,
+        ),
+        oldest="updated_at",
+    )

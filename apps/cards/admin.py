@@ -33,6 +33,7 @@ from apps.cards import services
 from apps.cards.models import Authorization, Card
 from apps.cards.portal.labels import mcc_label, response_text
 from apps.cards.services.card_secrets import mask
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyAdmin,
@@ -205,6 +206,7 @@ class CardAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
             describe=lambda c: f"{c.masked_pan} - {c.get_state_display()} - {c.customer.full_name}",
         )
 
+    @state_change("block")
     @admin.action(description=_("Block the cards"), permissions=("manage",))
     def block_cards(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._run(
@@ -216,6 +218,7 @@ class CardAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
             ),
         )
 
+    @state_change("unblock")
     @admin.action(description=_("Unblock the cards"), permissions=("manage",))
     def unblock_cards(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._run(
@@ -227,6 +230,7 @@ class CardAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
             ),
         )
 
+    @state_change("cancel", summary=_("The card stops working for good; this is final."))
     @admin.action(description=_("Cancel the cards (for good)"), permissions=("manage",))
     def cancel_cards(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._run(
@@ -259,14 +263,17 @@ class CardAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
 
         return self._run(request, queryset, title, call)
 
+    @state_change("report_lost", summary=_("The card stops working; a replacement is issued."))
     @admin.action(description=_("Report lost (issue replacements)"), permissions=("manage",))
     def report_lost(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._report(request, queryset, stolen=False)
 
+    @state_change("report_stolen", summary=_("The card stops working; a replacement is issued."))
     @admin.action(description=_("Report stolen (issue replacements)"), permissions=("manage",))
     def report_stolen(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._report(request, queryset, stolen=True)
 
+    @state_change("activate")
     @admin.action(description=_("Activate the cards (physical, arrived)"), permissions=("manage",))
     def activate_cards(self, request: HttpRequest, queryset: QuerySet[Card]):
         return self._run(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -162,7 +163,7 @@ class AuthorizationOutput(serializers.Serializer):
 def _body(request) -> dict:
     data = request.data  # a body that is not JSON: ParseError, a 400 problem+json
     if not isinstance(data, dict):
-        raise ValidationFailed("The body must be a JSON object.", field="body")
+        raise ValidationFailed(_("The body must be a JSON object."), field="body")
     return data
 
 

@@ -16,3 +16,7 @@ class CardsConfig(AppConfig):
         registrations.register()
         # The fraud reviews in the compliance queue, the default rules after every migrate.
         fraud_registrations.register()
+
+        from apps.cards import console
+
+        console.register()  # the operations dashboard's figures (apps.core.console)

@@ -41,24 +41,41 @@ class Card(FSMModel):
         LOST = "lost", _("lost")
         STOLEN = "stolen", _("stolen")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cards")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="cards")
+    public_id = models.UUIDField(
+        verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="cards"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="cards"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     holder_name = models.CharField(_("name on the card"), max_length=26)
     # The PAN: encrypted at rest, found by its keyed hash, shown as BIN + last four.
-    pan_encrypted = EncryptedTextField()
-    pan_hash = models.CharField(max_length=64, unique=True, editable=False)
+    pan_encrypted = EncryptedTextField(verbose_name=_("PAN encrypted"))
+    pan_hash = models.CharField(
+        verbose_name=_("PAN hash"), max_length=64, unique=True, editable=False
+    )
     token = models.CharField(_("token"), max_length=32, unique=True, editable=False)
-    bin = models.CharField("BIN", max_length=8)
+    bin = models.CharField(_("BIN"), max_length=8)
     last4 = models.CharField(_("last four"), max_length=4)
     expiry = models.CharField(_("expiry (YYMM)"), max_length=4)
-    pin_hash = models.CharField(max_length=200, blank=True, editable=False)
-    pin_attempts = models.PositiveSmallIntegerField(default=0)
-    state = FSMField(default=State.REQUESTED, choices=State.choices, protected=True)
-    state_reason = models.CharField(max_length=200, blank=True)
+    pin_hash = models.CharField(
+        verbose_name=_("pin hash"), max_length=200, blank=True, editable=False
+    )
+    pin_attempts = models.PositiveSmallIntegerField(verbose_name=_("pin attempts"), default=0)
+    state = FSMField(
+        verbose_name=_("state"), default=State.REQUESTED, choices=State.choices, protected=True
+    )
+    state_reason = models.CharField(verbose_name=_("state reason"), max_length=200, blank=True)
     replaces = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
     )
     # Controls (None: no limit of the card's own; the account's money gate still applies).
     per_purchase_limit = models.BigIntegerField(_("per-purchase limit"), null=True, blank=True)
@@ -67,7 +84,7 @@ class Card(FSMModel):
     online_enabled = models.BooleanField(_("online purchases"), default=True)
     contactless_enabled = models.BooleanField(_("contactless"), default=True)
     abroad_enabled = models.BooleanField(_("purchases abroad"), default=False)
-    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(verbose_name=_("activated at"), null=True, blank=True)
     history = tracked_history(excluded_fields=["pin_hash", "pan_encrypted", "pan_hash"])
 
     LIVE_STATES = (State.REQUESTED, State.ACTIVE, State.BLOCKED)
@@ -139,37 +156,39 @@ class Authorization(TimeStampedModel):
     # index less to write on every authorization).
     card = models.ForeignKey(
         Card,
+        verbose_name=_("card"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="authorizations",
         db_index=False,
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    mti = models.CharField("MTI", max_length=4)
+    channel = models.CharField(verbose_name=_("channel"), max_length=8, choices=Channel.choices)
+    mti = models.CharField(_("MTI"), max_length=4)
     stan = models.CharField(_("STAN (DE 11)"), max_length=6)
     rrn = models.CharField(_("RRN (DE 37)"), max_length=12)
     terminal_id = models.CharField(_("terminal (DE 41)"), max_length=16, blank=True)
     merchant_id = models.CharField(_("merchant (DE 42)"), max_length=15, blank=True)
     merchant_name = models.CharField(_("merchant (DE 43)"), max_length=40, blank=True)
-    mcc = models.CharField("MCC (DE 18)", max_length=4, blank=True)
-    amount = models.BigIntegerField(help_text=_("centavos"))
-    currency = models.CharField(max_length=3, default="986")
+    mcc = models.CharField(_("MCC (DE 18)"), max_length=4, blank=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"), help_text=_("centavos"))
+    currency = models.CharField(verbose_name=_("currency"), max_length=3, default="986")
     country = models.CharField(_("merchant country"), max_length=3, default="076")
     entry_mode = models.CharField(_("POS entry mode (DE 22)"), max_length=3, blank=True)
-    card_present = models.BooleanField(default=True)
-    contactless = models.BooleanField(default=False)
-    device_id = models.CharField(max_length=64, blank=True)
+    card_present = models.BooleanField(verbose_name=_("card present"), default=True)
+    contactless = models.BooleanField(verbose_name=_("contactless"), default=False)
+    device_id = models.CharField(verbose_name=_("device ID"), max_length=64, blank=True)
     response_code = models.CharField(_("response code (DE 39)"), max_length=2)
     auth_code = models.CharField(_("approval code (DE 38)"), max_length=6, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices)
-    hold_id = models.BigIntegerField(null=True, blank=True)
-    fraud_score = models.FloatField(null=True, blank=True)
-    fraud_reasons = models.JSONField(default=list, blank=True)
+    state = models.CharField(verbose_name=_("state"), max_length=10, choices=State.choices)
+    hold_id = models.BigIntegerField(verbose_name=_("hold ID"), null=True, blank=True)
+    fraud_score = models.FloatField(verbose_name=_("fraud score"), null=True, blank=True)
+    fraud_reasons = models.JSONField(verbose_name=_("fraud reasons"), default=list, blank=True)
     customer_confirmed = models.BooleanField(_("confirmed by the customer"), default=False)
     # Indexed only where set (card_auth_reversals): almost every row has none.
     reversal_of = models.ForeignKey(
         "self",
+        verbose_name=_("reversal of"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -177,7 +196,7 @@ class Authorization(TimeStampedModel):
         db_index=False,
     )
     # What the acquirer sent, PAN masked (BIN + last four): the operators' evidence.
-    message = models.JSONField(default=dict, blank=True)
+    message = models.JSONField(verbose_name=_("message"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -64,7 +64,9 @@ class ListEntry(models.Model):
         VESSEL = "vessel", _("vessel")
         AIRCRAFT = "aircraft", _("aircraft")
 
-    version = models.ForeignKey(ListVersion, on_delete=models.PROTECT, related_name="entries")
+    version = models.ForeignKey(
+        ListVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="entries"
+    )
     entry_id = models.CharField(
         _("list's own id"),
         max_length=200,
@@ -75,7 +77,9 @@ class ListEntry(models.Model):
     birth_dates = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("birth dates")
     )
-    birth_years = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    birth_years = ArrayField(
+        models.PositiveSmallIntegerField(), verbose_name=_("birth years"), default=list, blank=True
+    )
     countries = ArrayField(
         models.CharField(max_length=120),
         default=list,
@@ -85,10 +89,12 @@ class ListEntry(models.Model):
     programs = ArrayField(
         models.CharField(max_length=120), default=list, blank=True, verbose_name=_("programs")
     )
-    identifiers = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    identifiers = ArrayField(
+        models.CharField(max_length=120), verbose_name=_("identifiers"), default=list, blank=True
+    )
     remarks = models.TextField(_("remarks"), blank=True)
     # Hash of the sorted normalised names: "changed" between versions means added or renamed.
-    names_fingerprint = models.CharField(max_length=64)
+    names_fingerprint = models.CharField(verbose_name=_("names fingerprint"), max_length=64)
     is_changed = models.BooleanField(
         _("added or renamed"), default=False, help_text=_("Against the previous version.")
     )
@@ -105,7 +111,9 @@ class ListEntry(models.Model):
 
 
 class EntryName(models.Model):
-    entry = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="names")
+    entry = models.ForeignKey(
+        ListEntry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="names"
+    )
     name = models.CharField(_("name"), max_length=500)
     normalized = models.CharField(_("normalised"), max_length=500)
     is_alias = models.BooleanField(_("alias"), default=False)
@@ -135,10 +143,15 @@ class WatchlistEntry(models.Model):
     reason = models.TextField(_("reason"))
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     # Officers add, edit and deactivate entries in the admin: who changed a name or switched
     # an entry off, and when, is evidence for any screening that did or did not hit.
     history = tracked_history()
@@ -166,6 +179,7 @@ class ScreeningResult(models.Model):
     subject_type = models.CharField(_("subject"), max_length=12, choices=Subject.choices)
     customer = models.ForeignKey(
         "accounts.Customer",
+        verbose_name=_("customer"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -173,12 +187,14 @@ class ScreeningResult(models.Model):
     )
     screened_name = models.CharField(_("screened name"), max_length=500)
     tax_id_masked = models.CharField(_("CPF/CNPJ (masked)"), max_length=20, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
-    country = models.CharField(max_length=120, blank=True)
+    birth_date = models.DateField(verbose_name=_("birth date"), null=True, blank=True)
+    country = models.CharField(verbose_name=_("country"), max_length=120, blank=True)
     context = models.CharField(
         _("context"), max_length=60, blank=True, help_text=_("onboarding, kyc, pix, ted...")
     )
-    list_versions = models.ManyToManyField(ListVersion, blank=True, related_name="screenings")
+    list_versions = models.ManyToManyField(
+        ListVersion, verbose_name=_("list versions"), blank=True, related_name="screenings"
+    )
     threshold = models.PositiveSmallIntegerField(_("threshold"))
     hit_count = models.PositiveIntegerField(_("hits"), default=0)
     created_at = models.DateTimeField(_("screened at"), auto_now_add=True, db_index=True)
@@ -199,13 +215,25 @@ class ScreeningHit(models.Model):
         CLEARED = "cleared", _("cleared (false positive)")
         CONFIRMED = "confirmed", _("confirmed")
 
-    result = models.ForeignKey(ScreeningResult, on_delete=models.PROTECT, related_name="hits")
+    result = models.ForeignKey(
+        ScreeningResult, verbose_name=_("result"), on_delete=models.PROTECT, related_name="hits"
+    )
     source = models.CharField(_("list"), max_length=10, choices=Source.choices)
     list_entry = models.ForeignKey(
-        ListEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="hits"
+        ListEntry,
+        verbose_name=_("list entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hits",
     )
     watchlist_entry = models.ForeignKey(
-        WatchlistEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="hits"
+        WatchlistEntry,
+        verbose_name=_("watchlist entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hits",
     )
     entry_id = models.CharField(_("list's own id"), max_length=200)
     listed_name = models.CharField(_("listed name"), max_length=500)

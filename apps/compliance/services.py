@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.audit import record_event
 from apps.core.documents import mask_tax_id
@@ -339,7 +340,9 @@ def import_list(*, source: str, path: str | Path) -> ImportOutcome:
     parser = PARSERS.get(source)
     if parser is None:
         raise ListImportError(
-            f"Unknown source {source!r}: one of {', '.join(PARSERS)}.", field="source"
+            _("Unknown source %(source)r: one of %(sources)s."),
+            params={"source": source, "sources": ", ".join(PARSERS)},
+            field="source",
         )
     parsed = parser(Path(path))
     with transaction.atomic():
@@ -417,7 +420,9 @@ def load_shipped_lists(*, stdout=None) -> list[ImportOutcome]:
 def hit_set_status(*, hit: ScreeningHit, status: str, actor) -> ScreeningHit:
     """Clear (false positive) or confirm a hit; audited."""
     if status not in ScreeningHit.Status.values:
-        raise ValidationFailed(f"Unknown status {status!r}.", field="status", value=status)
+        raise ValidationFailed(
+            _("Unknown status %(status)r."), params={"status": status}, field="status", value=status
+        )
     with transaction.atomic():
         hit = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
         hit.status = status

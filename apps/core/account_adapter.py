@@ -13,8 +13,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from apps.core.audit import Action, record_event
+from apps.core.i18n import in_language_of, supported_language
 
 LOCKED_CODE = "too_many_login_attempts"
 
@@ -38,3 +40,19 @@ class AccountAdapter(DefaultAccountAdapter):
                     },
                 )
             raise
+
+    def save_user(self, request, user, form, commit: bool = True):
+        # The language the customer signed up in is the one their e-mails are written in,
+        # until they choose another in the language switch (apps.core.i18n_views).
+        if not getattr(user, "language", ""):
+            user.language = supported_language(translation.get_language()) or ""
+        return super().save_user(request, user, form, commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # A password reset or a confirmation resent later reads in the user's language,
+        # not in whatever language the request that triggered it happened to have.
+        user = context.get("user")
+        if getattr(user, "language", ""):
+            with in_language_of(user):
+                return super().send_mail(template_prefix, email, context)
+        return super().send_mail(template_prefix, email, context)

@@ -17,7 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
@@ -28,6 +28,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_states import (
+    PRESET_REASON,
+    StateButtonsMixin,
+    can_take,
+    refusal_message,
+    spec_of,
+    state_change,
+)
 from apps.core.documents import mask_tax_id
 from apps.core.errors import DomainError
 from apps.core.fsm import apply_transition, transitions_of
@@ -101,11 +109,17 @@ def preformatted(text: str) -> str:
 
 def transitions_table(obj: models.Model) -> str:
     """The FSM transitions of a row (apps.core.fsm's log), oldest first, as a table."""
+    # States by their labels in the reader's language (the log keeps the codes).
+    try:
+        labels = {str(value): label for value, label in obj._meta.get_field("state").flatchoices}
+    except FieldDoesNotExist:  # no `state` field: the codes, as logged
+        labels = {}
     rows = [
         (
-            timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
-            log.transition,
-            f"{log.source_state} → {log.target_state}",
+            timezone.localtime(log.at).strftime("%d/%m/%Y %H:%M:%S"),
+            log.transition.replace("_", " "),
+            f"{labels.get(log.source_state, log.source_state)} → "
+            f"{labels.get(log.target_state, log.target_state)}",
             log.actor_label,
             log.reason,
         )
@@ -156,14 +170,36 @@ class HistoryViewOnlyMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReasonActionsMixin:
+class ReasonActionsMixin(StateButtonsMixin):
     """Admin actions that ask for a reason on an intermediate page, then run per object.
 
     Each object is handled on its own (one service call or one locked transition each), so
-    one refusal does not undo the others; refusals are reported per object.
+    one refusal does not undo the others; refusals are reported per object. An action marked
+    as a state change (`state_change`, `transition_action`) leaves alone the objects that
+    cannot take it, with a message each, and is also a button on the object's page
+    (`StateButtonsMixin`), which runs it through here with the reason it asked for.
     """
 
     reason_template = "admin/action_reason.html"
+
+    def _state_spec(self, request: HttpRequest, action: str):
+        func = self.get_actions(request).get(action, (None,))[0]
+        return spec_of(func) if func is not None else None
+
+    def _perform_each(self, request, queryset, *, action, title, reason, perform, spec) -> None:
+        for obj in queryset:
+            if spec is not None and not can_take(spec, obj, request.user, conditions=False):
+                self.message_user(request, refusal_message(obj, title, spec), messages.ERROR)
+                continue
+            try:
+                outcome = perform(obj, reason)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+                continue
+            # The admin log entry (and through it the audit event) names the action by
+            # its stable name, with the reason and the outcome.
+            self.log_change(request, obj, f"{action}: {reason} ({outcome})")
+            self.message_user(request, f"{obj}: {outcome}", messages.SUCCESS)
 
     def run_with_reason(
         self,
@@ -175,27 +211,50 @@ class ReasonActionsMixin:
         describe: Callable[[Any], str] = str,
         notice: str = "",
     ) -> TemplateResponse | None:
-        action = request.POST.get("action", "")
+        preset = getattr(request, PRESET_REASON, None)
+        action = preset["action"] if preset else request.POST.get("action", "")
+        spec = self._state_spec(request, action)
+        if preset is not None:  # the object page's button: reason and confirmation asked there
+            self._perform_each(
+                request,
+                queryset,
+                action=action,
+                title=title,
+                reason=preset["reason"],
+                perform=perform,
+                spec=spec,
+            )
+            return None
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            for obj in queryset:
-                try:
-                    outcome = perform(obj, reason)
-                except DomainError as exc:
-                    self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-                    continue
-                # The admin log entry (and through it the audit event) names the action by
-                # its stable name, with the reason and the outcome.
-                self.log_change(request, obj, f"{action}: {reason} ({outcome})")
-                self.message_user(request, f"{obj}: {outcome}", messages.SUCCESS)
+            self._perform_each(
+                request,
+                queryset,
+                action=action,
+                title=title,
+                reason=form.cleaned_data["reason"],
+                perform=perform,
+                spec=spec,
+            )
             return None  # back to the changelist
+        objects = list(queryset)
+        refused = []
+        if spec is not None:
+            refused = [
+                obj for obj in objects if not can_take(spec, obj, request.user, conditions=False)
+            ]
+            objects = [obj for obj in objects if obj not in refused]
+            if not objects:  # nothing selected can take it: say why, back to the list
+                for obj in refused:
+                    self.message_user(request, refusal_message(obj, title, spec), messages.ERROR)
+                return None
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "opts": self.opts,
-            "objects": [(obj, describe(obj)) for obj in queryset],
+            "objects": [(obj, describe(obj)) for obj in objects],
+            "refused": [refusal_message(obj, title, spec) for obj in refused],
             "form": form,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -205,8 +264,12 @@ class ReasonActionsMixin:
         return TemplateResponse(request, self.reason_template, context)
 
 
-def transition_action(name: str, description: str, *, permission: str = "change"):
-    """An admin action firing the FSM transition `name` on each selected row, with a reason."""
+def transition_action(
+    name: str, description: str, *, permission: str = "change", **state_change_options: Any
+):
+    """An admin action firing the FSM transition `name` on each selected row, with a reason;
+    also a button on the row's page while the row can take the transition
+    (`state_change_options`: see `apps.core.admin_states.state_change`)."""
 
     def action(modeladmin, request: HttpRequest, queryset: QuerySet):
         def perform(obj, reason: str) -> str:
@@ -221,6 +284,7 @@ def transition_action(name: str, description: str, *, permission: str = "change"
         )
 
     action.__name__ = name
+    state_change(name, **state_change_options)(action)
     return admin.action(description=description, permissions=(permission,))(action)
 
 
@@ -243,3 +307,14 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     a superuser (these methods do not consult permissions at all)."""
 
     show_full_result_count = False  # these tables grow without bound: skip the second COUNT
+
+
+def brl_field(name: str, description: Any) -> Callable[[Any, Any], str]:
+    """An admin display of a field in centavos as "R$ 8.500,00" (`amount_display =
+    brl_field("amount_cents", _("amount"))`, then "amount_display" in fields/list_display)."""
+
+    @admin.display(description=description, ordering=name)
+    def display(self, obj: Any) -> str:
+        return brl_or_dash(getattr(obj, name, None))
+
+    return display

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.api_client_auth import TOKEN_PREFIX, credential_hash, declared_scopes
 from apps.core.audit import record_event
@@ -43,9 +44,11 @@ def _checked_scopes(scope: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(scope))
     unknown = [name for name in wanted if name not in declared_scopes]
     if unknown:
-        raise ValidationFailed(f"Unknown scope: {', '.join(unknown)}.", field="scope")
+        raise ValidationFailed(
+            _("Unknown scope: %(scopes)s."), params={"scopes": ", ".join(unknown)}, field="scope"
+        )
     if not wanted:
-        raise ValidationFailed("Give the client at least one scope.", field="scope")
+        raise ValidationFailed(_("Give the client at least one scope."), field="scope")
     return wanted
 
 
@@ -59,7 +62,7 @@ def api_client_create(
     """A new client and its secret, which is not kept: the caller shows it once."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationFailed("Name the client.", field="name")
+        raise ValidationFailed(_("Name the client."), field="name")
     secret = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         user=user,

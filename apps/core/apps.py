@@ -1,17 +1,22 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("Platform and users")
 
     def ready(self) -> None:
         from apps.core import audit, fsm, schema  # noqa: F401  (receivers, extensions)
 
         audit.connect_allauth_receivers()
+
+        from apps.core import console_panels
+
+        console_panels.register()  # the outbox lag, webhooks, system alerts on the dashboard
         _throttle_admin_login()
         # Every migrate ends by applying the role map, so models added later are covered.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="athena_sync_roles")

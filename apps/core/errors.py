@@ -8,15 +8,18 @@ Every 4xx is RFC 7807 `application/problem+json`, as BACEN's API Pix answers:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from django.utils.functional import Promise
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.i18n import lazy_format
 from apps.core.logging import current_request_id
 from apps.core.parsers import PayloadTooLarge, too_large
 
@@ -27,7 +30,13 @@ PROBLEM_BASE = "https://athena.example/problems/"
 
 
 class DomainError(Exception):
-    """A business rule said no. `code` is stable and machine-readable."""
+    """A business rule said no. `code` is stable and machine-readable.
+
+    The message is for people: a gettext_lazy msgid in English, with its `params` filled in
+    when it is read (`raise Conflict(_("The hold is already %(state)s."), params={...})`),
+    so it reads in the language of whoever reads it: the admin's operator, the portal's
+    customer, the API's caller. `message` is always plain text, translated when accessed.
+    """
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "domain_error"
@@ -35,16 +44,18 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Promise,
         *,
+        params: Mapping[str, Any] | None = None,
         code: str | None = None,
         field: str | None = None,
         value: Any = None,
         status_code: int | None = None,
         violations: list[dict] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        text = lazy_format(message, params) if params else message
+        super().__init__(text)
+        self.message = text
         if code:
             self.code = code
         if status_code:
@@ -53,6 +64,17 @@ class DomainError(Exception):
         self.value = value
         # Several field errors at once ([{razao, propriedade, valor}]); wins over `field`.
         self.violations = violations
+
+
+    @property
+    def message(self) -> str:
+        # Translated on each read, in the language active then (never stored lazily: a
+        # caller may put it in a JSON column or an outbox payload).
+        return str(self._message)
+
+    @message.setter
+    def message(self, value: str | Promise) -> None:
+        self._message = value
 
 
 class ValidationFailed(DomainError):

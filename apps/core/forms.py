@@ -1,10 +1,14 @@
-"""Form pieces every portal page shares: money typed the Brazilian way, account pickers."""
+"""Form pieces every portal page shares: money typed the Brazilian way, account pickers,
+and the confirmation step of a payment (fixed values, signed)."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import AmountError, format_brl, parse_amount
@@ -94,3 +98,66 @@ class PortalForm(forms.Form):
             target = None
         self.add_error(target, self.domain_error_message(exc))
         self.focus_first_error()
+
+    def add_check_error(self, exc) -> None:
+        """A first-step check's refusal (`accounts.services.debit_precheck`: the balance,
+        the limits, the KYC level) in the check's own words, which name the amount
+        available or the limit left in the reader's language (a generic message per code
+        would lose them), on the amount field when it names it, else above the form."""
+        target = exc.field if exc.field in self.fields else None
+        self.add_error(target, exc.message)
+        self.focus_first_error()
+
+
+# --- The confirmation step ----------------------------------------------------------------
+
+CONFIRMATION_SALT = "athena.portal.confirmation"
+CONFIRMATION_MESSAGES = {
+    "altered": _(
+        "What was confirmed is not what this page shows: nothing was paid. Check the values "
+        "below and confirm again."
+    ),
+}
+
+
+def _canonical(values: dict[str, Any]) -> Any:
+    """The values as JSON reads them back (ints, strings, lists), so that what was signed
+    compares equal to what is about to be paid."""
+    return json.loads(json.dumps(values, sort_keys=True, default=str))
+
+
+def sign_shown(*, token: str, values: dict[str, Any]) -> str:
+    return signing.dumps({"token": token, "values": _canonical(values)}, salt=CONFIRMATION_SALT)
+
+
+class ConfirmationForm(PortalForm):
+    """The confirmation step of a portal payment. No field can change what is paid: the
+    page shows the fixed values (amount, fee, total, payee masked, date) as text, and the
+    same values travel back signed in one hidden field (`shown`). The view gives the values
+    it is about to pay (from the session, never from the request); a POST whose signed
+    values are not those, or not for this token, is refused and pays nothing: an altered
+    hidden field, a confirmation of another payment, or a page shown before the payment
+    was quoted again (the view calls `show()` with the new values, so the page asks again).
+    """
+
+    shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20_000)
+
+    def __init__(self, *args, token: str, values: dict[str, Any], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.token = token
+        self.show(values)
+
+    def show(self, values: dict[str, Any]) -> None:
+        """The values the page shows now (and signs for the next POST)."""
+        self.values = _canonical(values)
+        self.signed_shown = sign_shown(token=self.token, values=values)
+
+    def clean(self):
+        data = super().clean()
+        try:
+            signed = signing.loads(data.get("shown") or "", salt=CONFIRMATION_SALT)
+        except signing.BadSignature:
+            signed = None
+        if signed != {"token": self.token, "values": self.values}:
+            self.add_error(None, CONFIRMATION_MESSAGES["altered"])
+        return data

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, can_proceed
 from django_fsm.signals import post_transition
 
@@ -40,8 +42,12 @@ def apply_transition(
 ) -> models.Model:
     method = getattr(instance, name)
     if not can_proceed(method):
+        # Read by people (the admin's operator, the portal's customer): the model's name and
+        # the state's label, translated when read; the transition's name stays in `value`.
         raise InvalidTransition(
-            f"Cannot {name} a {instance._meta.verbose_name} in state {instance.state}."
+            _("Not possible while the %(model)s is “%(state)s”."),
+            params={"model": instance._meta.verbose_name, "state": _state_label(instance)},
+            value=name,
         )
     try:
         # A savepoint: a lost race rolls back the transition log too, not the caller's work.
@@ -51,9 +57,20 @@ def apply_transition(
             instance.save()
     except ConcurrentTransition as exc:
         raise InvalidTransition(
-            f"The {instance._meta.verbose_name} changed meanwhile; reload and try again."
+            _("The %(model)s changed meanwhile; reload and try again."),
+            params={"model": instance._meta.verbose_name},
         ) from exc
     return instance
+
+
+def _state_label(instance: models.Model) -> Any:
+    """The label of the instance's state (lazy when its choices are), else the code."""
+    state = getattr(instance, "state", "")
+    try:
+        choices = dict(instance._meta.get_field("state").flatchoices)
+    except FieldDoesNotExist:
+        return state
+    return choices.get(state, state)
 
 
 def _actor_fields(by: Any) -> dict:

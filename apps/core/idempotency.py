@@ -18,6 +18,7 @@ from functools import wraps
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
 from apps.core.errors import DomainError, ValidationFailed
@@ -68,7 +69,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> bool:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request.",
+            _("This Idempotency-Key was already used with a different request."),
             field=HEADER,
         )
     headers = dict(record.response_headers or {})
@@ -83,10 +84,13 @@ def idempotent(handler):
     def wrapper(view, request, *args, **kwargs):
         key = request.headers.get(HEADER, "")
         if not key:
-            raise ValidationFailed(f"The {HEADER} header is required.", field=HEADER)
+            raise ValidationFailed(
+                _("The %(header)s header is required."), params={"header": HEADER}, field=HEADER
+            )
         if not _KEY_PATTERN.match(key):
             raise ValidationFailed(
-                f"{HEADER} must be 1-255 characters of letters, digits, '-', '_', '.', ':'.",
+                _("%(header)s must be 1-255 characters of letters, digits, '-', '_', '.', ':'."),
+                params={"header": HEADER},
                 field=HEADER,
                 value=key[:40],
             )

@@ -14,8 +14,10 @@ from apps.core.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), auto_now_add=True, db_index=True
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -40,6 +42,9 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # What e-mails and notifications are written in (apps.core.i18n): the language active
+    # at sign-up, then the one chosen in the language switch; "" is the project's default.
+    language = models.CharField(_("preferred language"), max_length=10, blank=True, default="")
     history = tracked_history(excluded_fields=["password", "last_login"])
 
     REQUIRED_FIELDS = ["email"]
@@ -72,30 +77,37 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", _("password change")
         BUSINESS = "business", _("business event")
 
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    id = models.BigAutoField(verbose_name=_("ID"), primary_key=True)
+    at = models.DateTimeField(verbose_name=_("at"), auto_now_add=True, db_index=True)
+    action = models.CharField(
+        verbose_name=_("action"), max_length=32, choices=Action.choices, db_index=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
-    actor_label = models.CharField(max_length=254, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    actor_label = models.CharField(verbose_name=_("actor label"), max_length=254, blank=True)
+    ip = models.GenericIPAddressField(verbose_name=_("IP"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=512, blank=True)
+    request_id = models.CharField(verbose_name=_("request ID"), max_length=64, blank=True)
+    object_type = models.CharField(verbose_name=_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(verbose_name=_("object ID"), max_length=64, blank=True)
+    object_repr = models.CharField(verbose_name=_("object repr"), max_length=200, blank=True)
+    detail = models.JSONField(verbose_name=_("detail"), default=dict, blank=True)
     seq = models.BigIntegerField(_("chain position"), unique=True, null=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False, db_default="")
-    hash = models.CharField(max_length=64, editable=False, db_default="")
+    prev_hash = models.CharField(
+        verbose_name=_("prev hash"), max_length=64, editable=False, db_default=""
+    )
+    hash = models.CharField(verbose_name=_("hash"), max_length=64, editable=False, db_default="")
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -106,16 +118,20 @@ class AuditEvent(models.Model):
 class IdempotencyRecord(models.Model):
     """One write request identified by (scope, key): its fingerprint and its stored response."""
 
-    scope = models.CharField(max_length=128)
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
+    scope = models.CharField(verbose_name=_("scope"), max_length=128)
+    key = models.CharField(verbose_name=_("key"), max_length=255)
+    fingerprint = models.CharField(verbose_name=_("fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
     # A stored response may name a person (a payee's CPF, a key): encrypted at rest.
-    response_body = EncryptedJSONField(null=True)
-    response_headers = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    response_body = EncryptedJSONField(verbose_name=_("response body"), null=True)
+    response_headers = models.JSONField(verbose_name=_("response headers"), default=dict)
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), auto_now_add=True, db_index=True
+    )
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_uniq")
         ]
@@ -129,16 +145,18 @@ class OutboxMessage(models.Model):
 
     # A bigint key and a single partial index: one message is written per ledger entry, and
     # a random UUID key or extra indexes would cost every payment an index insertion more.
-    id = models.BigAutoField(primary_key=True)
-    topic = models.CharField(max_length=100)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    available_at = models.DateTimeField()
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    id = models.BigAutoField(verbose_name=_("ID"), primary_key=True)
+    topic = models.CharField(verbose_name=_("topic"), max_length=100)
+    payload = models.JSONField(verbose_name=_("payload"), default=dict)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    available_at = models.DateTimeField(verbose_name=_("available at"))
+    processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(verbose_name=_("attempts"), default=0)
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["created_at"]
         indexes = [
             models.Index(
@@ -155,24 +173,29 @@ class OutboxMessage(models.Model):
 class StateTransitionLog(models.Model):
     """Each FSM transition of any model, with who made it. Written by a signal receiver."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
-    transition = models.CharField(max_length=64)
-    source_state = models.CharField(max_length=64)
-    target_state = models.CharField(max_length=64)
+    at = models.DateTimeField(verbose_name=_("at"), auto_now_add=True, db_index=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("content type"), on_delete=models.PROTECT
+    )
+    object_id = models.CharField(verbose_name=_("object ID"), max_length=64)
+    transition = models.CharField(verbose_name=_("transition"), max_length=64)
+    source_state = models.CharField(verbose_name=_("source state"), max_length=64)
+    target_state = models.CharField(verbose_name=_("target state"), max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
-    actor_label = models.CharField(max_length=254, blank=True)
-    reason = models.TextField(blank=True)
+    actor_label = models.CharField(verbose_name=_("actor label"), max_length=254, blank=True)
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
 
     class Meta:
+        verbose_name = _("state transition")
+        verbose_name_plural = _("state transitions")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
@@ -192,20 +215,28 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed (attempts exhausted)")
 
-    id = models.BigAutoField(primary_key=True)
-    source = models.CharField(max_length=60)  # e.g. "pix"
-    source_id = models.CharField(max_length=64, blank=True)  # e.g. the PixWebhook id
-    event_key = models.CharField(max_length=120)  # e.g. the endToEndId notified
-    url = models.URLField(max_length=500)
-    secret = EncryptedTextField(blank=True)  # the HMAC key, encrypted at rest
+    id = models.BigAutoField(verbose_name=_("ID"), primary_key=True)
+    source = models.CharField(verbose_name=_("source"), max_length=60)  # e.g. "pix"
+    source_id = models.CharField(
+        verbose_name=_("source ID"), max_length=64, blank=True
+    )  # e.g. the PixWebhook id
+    event_key = models.CharField(
+        verbose_name=_("event key"), max_length=120
+    )  # e.g. the endToEndId notified
+    url = models.URLField(verbose_name=_("URL"), max_length=500)
+    secret = EncryptedTextField(
+        verbose_name=_("secret"), blank=True
+    )  # the HMAC key, encrypted at rest
     # The event names the key it came through (often a CPF) and the payer: encrypted.
-    payload = EncryptedJSONField(default=dict)
-    state = models.CharField(max_length=9, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    payload = EncryptedJSONField(verbose_name=_("payload"), default=dict)
+    state = models.CharField(
+        verbose_name=_("state"), max_length=9, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(verbose_name=_("delivered at"), null=True, blank=True)
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -230,13 +261,17 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One POST of a delivery: what was answered, or why nothing was."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
-    duration_ms = models.PositiveIntegerField(default=0)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True)  # first 2 KB
-    error = models.TextField(blank=True)
+    delivery = models.ForeignKey(
+        WebhookDelivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="tries"
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"), default=0)
+    status_code = models.PositiveSmallIntegerField(
+        verbose_name=_("status code"), null=True, blank=True
+    )
+    response_body = models.TextField(verbose_name=_("response body"), blank=True)  # first 2 KB
+    error = models.TextField(verbose_name=_("error"), blank=True)
 
     class Meta:
         verbose_name = _("webhook attempt")
@@ -258,10 +293,12 @@ class ApiClient(TimeStampedModel):
     so a fast hash is enough (a password hash would cost each token request a tenth of a
     second and buy nothing against a secret nobody can guess)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_clients")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_clients"
+    )
     name = models.CharField(_("name"), max_length=100)
     client_id = models.CharField(_("client id"), max_length=40, unique=True)
-    secret_hash = models.CharField(max_length=64)
+    secret_hash = models.CharField(verbose_name=_("secret hash"), max_length=64)
     scope = models.CharField(_("scopes"), max_length=1000)
     active = models.BooleanField(_("active"), default=True)
     last_token_at = models.DateTimeField(_("last token issued"), null=True, blank=True)
@@ -278,14 +315,16 @@ class ApiClient(TimeStampedModel):
 class ApiAccessToken(models.Model):
     """A bearer token issued to an ApiClient; only its keyed hash is stored."""
 
-    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    scope = models.CharField(max_length=1000)
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("client"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    token_hash = models.CharField(verbose_name=_("token hash"), max_length=64, unique=True)
+    scope = models.CharField(verbose_name=_("scope"), max_length=1000)
     # RFC 8705: the SHA-256 thumbprint (x5t#S256) of the client certificate the token was
     # issued over; the token then works only over that certificate. Blank without mTLS.
-    cert_thumbprint = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
+    cert_thumbprint = models.CharField(verbose_name=_("cert thumbprint"), max_length=64, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"), db_index=True)
 
     class Meta:
         verbose_name = _("API access token")

@@ -55,6 +55,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -302,7 +303,7 @@ def webhook_enqueue(
     to a worker after the caller's transaction commits."""
     check_webhook_url(url, resolve=False)
     if not event_key or len(event_key) > 120:
-        raise ValidationFailed("The event key must have 1 to 120 characters.", field="event_key")
+        raise ValidationFailed(_("The event key must have 1 to 120 characters."), field="event_key")
     encode_payload(payload)  # refuses what JSON cannot carry before anything is written
     with transaction.atomic():
         delivery, created = WebhookDelivery.objects.get_or_create(

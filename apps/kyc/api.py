@@ -15,6 +15,7 @@ Someone else's request or document is a 404. Errors are problem+json.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -37,7 +38,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 def _customer(request):
     customer = account_selectors.customer_of_user(user=request.user)
     if customer is None:
-        raise NotFound("You have no customer profile.")
+        raise NotFound(_("You have no customer profile."))
     return customer
 
 
@@ -140,7 +141,7 @@ class DocumentUploadApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationFailed("The file is larger than 5 MB.", field="file")
+            raise ValidationFailed(_("The file is larger than 5 MB."), field="file")
         document = services.kyc_document_add(
             request=found,
             kind=data.validated_data["kind"],
@@ -170,7 +171,7 @@ class DocumentDownloadApi(APIView):
 
 def _require_reviewer(request) -> None:
     if not request.user.has_perm(services.REVIEW_PERMISSION):
-        raise Forbidden("Only compliance officers can review verification requests.")
+        raise Forbidden(_("Only compliance officers can review verification requests."))
 
 
 class ReviewQueueApi(APIView):
@@ -192,7 +193,7 @@ class ReviewDecisionApi(APIView):
         _require_reviewer(request)
         found = KycRequest.objects.filter(pk=request_id).first()
         if found is None:
-            raise NotFound("Verification request not found.")
+            raise NotFound(_("Verification request not found."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data.get("reason", "")

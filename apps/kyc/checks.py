@@ -19,6 +19,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from apps.core.documents import tax_id_kind
 
@@ -33,8 +36,12 @@ DEFAULT_FACE_THRESHOLD = 0.6  # face_recognition's own default tolerance
 @dataclass
 class CheckOutcome:
     outcome: str
-    detail: str
+    detail: str  # in English, as recorded
     data: dict[str, Any] = field(default_factory=dict)
+    # The detail's msgid and parameters, stored with the result so that the console shows
+    # it in the reader's language (`detail_text`), never the recorded English.
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -44,6 +51,53 @@ class CheckOutcome:
         return asdict(self)
 
 
+def _outcome(
+    outcome: str, message: str, params: dict[str, Any] | None = None, data: dict | None = None
+) -> CheckOutcome:
+    params = params or {}
+    return CheckOutcome(
+        outcome, message % params if params else message, data or {}, message, params
+    )
+
+
+# What the console calls each check and outcome (stored results keep the codes).
+CHECK_LABELS = {
+    "tax_id": _("CPF/CNPJ"),
+    "name": _("Declared name"),
+    "birth_date": _("Birth date"),
+    "screening": _("Sanctions and PEP screening"),
+    "duplicates": _("Documents used by another customer"),
+    "face_match": _("Face match"),
+}
+OUTCOME_LABELS = {
+    PASS: pgettext_lazy("check outcome", "passed"),
+    FAIL: pgettext_lazy("check outcome", "failed"),
+    UNCERTAIN: pgettext_lazy("check outcome", "uncertain"),
+}
+CUSTOMER_KIND_LABELS = {"person": _("natural person"), "company": _("company")}
+DECISION_LABELS = {
+    "auto_approved": _("approved automatically"),
+    "review": _("sent to a compliance officer"),
+}
+
+
+def detail_text(result: dict[str, Any]) -> str:
+    """A stored check result's detail in the active language (older rows: as recorded)."""
+    message, params = result.get("message"), result.get("params")
+    if not isinstance(message, str) or not message:
+        return str(result.get("detail", ""))
+    text = gettext(message)
+    if isinstance(params, dict) and params:
+        try:
+            return text % {
+                key: str(CUSTOMER_KIND_LABELS.get(value, value)) if key.endswith("kind") else value
+                for key, value in params.items()
+            }
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return str(result.get("detail", ""))
+    return text
+
+
 # --- Identity -------------------------------------------------------------------------
 
 
@@ -51,10 +105,14 @@ def check_tax_id(*, tax_id: str, kind: str) -> CheckOutcome:
     """CPF for a person, CNPJ for a company, with valid check digits (validate-docbr)."""
     found = tax_id_kind(tax_id)
     if found is None:
-        return CheckOutcome(FAIL, "CPF/CNPJ check digits are invalid.")
+        return _outcome(FAIL, N_("CPF/CNPJ check digits are invalid."))
     if found != kind:
-        return CheckOutcome(FAIL, f"The document is a {found} number but the customer is a {kind}.")
-    return CheckOutcome(PASS, "CPF valid." if found == "person" else "CNPJ valid.")
+        return _outcome(
+            FAIL,
+            N_("The document is a %(found_kind)s number but the customer is a %(kind)s."),
+            {"found_kind": found, "kind": kind},
+        )
+    return _outcome(PASS, N_("CPF valid.") if found == "person" else N_("CNPJ valid."))
 
 
 def normalize_name(name: str) -> str:
@@ -66,10 +124,10 @@ def normalize_name(name: str) -> str:
 
 def check_name(*, declared: str, holder: str) -> CheckOutcome:
     if not normalize_name(declared):
-        return CheckOutcome(FAIL, "No name was declared.")
+        return _outcome(FAIL, N_("No name was declared."))
     if normalize_name(declared) == normalize_name(holder):
-        return CheckOutcome(PASS, "Declared name matches the account holder.")
-    return CheckOutcome(FAIL, "Declared name differs from the account holder's full name.")
+        return _outcome(PASS, N_("Declared name matches the account holder."))
+    return _outcome(FAIL, N_("Declared name differs from the account holder's full name."))
 
 
 def age_on(birth_date: date, today: date) -> int:
@@ -80,13 +138,17 @@ def age_on(birth_date: date, today: date) -> int:
 def check_birth_date(*, birth_date: date | None, today: date | None = None) -> CheckOutcome:
     today = today or timezone.localdate()
     if birth_date is None:
-        return CheckOutcome(FAIL, "No birth date was declared.")
+        return _outcome(FAIL, N_("No birth date was declared."))
     if birth_date > today or birth_date.year < today.year - 130:
-        return CheckOutcome(FAIL, "The birth date is not plausible.")
+        return _outcome(FAIL, N_("The birth date is not plausible."))
     age = age_on(birth_date, today)
     if age < ADULT_AGE:
-        return CheckOutcome(FAIL, f"The customer is {age}: an account holder must be 18 or older.")
-    return CheckOutcome(PASS, "Adult (18+).", {"age": age})
+        return _outcome(
+            FAIL,
+            N_("The customer is %(age)d: an account holder must be 18 or older."),
+            {"age": age},
+        )
+    return _outcome(PASS, N_("Adult (18+)."), data={"age": age})
 
 
 # --- Screening --------------------------------------------------------------------------
@@ -109,9 +171,9 @@ def check_screening(*, customer: Any, birth_date: date | None = None) -> CheckOu
         hits = hits.all()
     hits = list(hits)
     if not hits:
-        return CheckOutcome(PASS, "No sanctions or PEP match.")
+        return _outcome(PASS, N_("No sanctions or PEP match."))
     summary = [_hit_summary(hit) for hit in hits[:10]]
-    return CheckOutcome(FAIL, f"{len(hits)} screening hit(s).", {"hits": summary})
+    return _outcome(FAIL, N_("Screening hits: %(count)d."), {"count": len(hits)}, {"hits": summary})
 
 
 def _hit_summary(hit: Any) -> dict[str, Any]:
@@ -146,10 +208,10 @@ def check_duplicates(*, request: Any) -> CheckOutcome:
     )
     kinds = sorted(set(shared))
     if kinds:
-        return CheckOutcome(
-            FAIL, "A document was already used by another customer.", {"kinds": kinds}
+        return _outcome(
+            FAIL, N_("A document was already used by another customer."), data={"kinds": kinds}
         )
-    return CheckOutcome(PASS, "No document is shared with another customer.")
+    return _outcome(PASS, N_("No document is shared with another customer."))
 
 
 # --- Face match -------------------------------------------------------------------------
@@ -181,22 +243,34 @@ def check_face_match(*, selfie: bytes | None, document: bytes | None) -> CheckOu
     threshold = face_threshold()
     base = {"threshold": threshold, "distance": None, "model": "dlib face_recognition_models"}
     if selfie is None or document is None:
-        return CheckOutcome(FAIL, "A selfie and an identity document photo are required.", base)
+        return _outcome(
+            FAIL, N_("A selfie and an identity document photo are required."), data=base
+        )
     try:
         import face_recognition
     except ImportError:
-        return CheckOutcome(UNCERTAIN, "Face matching is not installed.", base)
+        return _outcome(UNCERTAIN, N_("Face matching is not installed."), data=base)
     try:
         selfie_face = _largest_face_encoding(selfie)
         document_face = _largest_face_encoding(document)
     except (OSError, ValueError):
-        return CheckOutcome(FAIL, "An image could not be read.", base)
+        return _outcome(FAIL, N_("An image could not be read."), data=base)
     if selfie_face is None:
-        return CheckOutcome(FAIL, "No face found in the selfie.", base)
+        return _outcome(FAIL, N_("No face found in the selfie."), data=base)
     if document_face is None:
-        return CheckOutcome(FAIL, "No face found in the document photo.", base)
+        return _outcome(FAIL, N_("No face found in the document photo."), data=base)
     distance = float(face_recognition.face_distance([document_face], selfie_face)[0])
     data = {**base, "distance": round(distance, 4)}
     if distance <= threshold:
-        return CheckOutcome(PASS, f"Face matches (distance {distance:.3f} <= {threshold}).", data)
-    return CheckOutcome(FAIL, f"Face does not match (distance {distance:.3f} > {threshold}).", data)
+        return _outcome(
+            PASS,
+            N_("Face matches (distance %(distance).3f <= %(threshold)s)."),
+            {"distance": distance, "threshold": threshold},
+            data,
+        )
+    return _outcome(
+        FAIL,
+        N_("Face does not match (distance %(distance).3f > %(threshold)s)."),
+        {"distance": distance, "threshold": threshold},
+        data,
+    )

@@ -38,14 +38,19 @@ class KycRequest(FSMModel):
     )
 
     customer = models.ForeignKey(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="kyc_requests"
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="kyc_requests",
     )
     target_level = models.PositiveSmallIntegerField(
         _("target level"), choices=[(1, "1"), (2, "2"), (3, "3")]
     )
     # The level the customer had when asking: the checks cover every level above it.
-    from_level = models.PositiveSmallIntegerField(default=0)
-    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
+    from_level = models.PositiveSmallIntegerField(verbose_name=_("from level"), default=0)
+    state = FSMField(
+        verbose_name=_("state"), default=State.DRAFT, choices=State.choices, protected=True
+    )
 
     declared_name = models.CharField(_("full name as on the document"), max_length=150)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -59,20 +64,23 @@ class KycRequest(FSMModel):
 
     # {"checks": {name: {"outcome": pass|fail|uncertain, "detail": ...}},
     #  "face": {"distance", "threshold", ...}, "decision": "auto_approved" | "review"}
-    check_results = models.JSONField(default=dict, blank=True)
+    check_results = models.JSONField(verbose_name=_("check results"), default=dict, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="kyc_reviews",
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
     history = tracked_history()
 
     class Meta:
+        verbose_name = _("KYC request")
+        verbose_name_plural = _("KYC requests")
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
@@ -103,7 +111,11 @@ class KycRequest(FSMModel):
 
     @transition(field=state, source=State.CHECKING, target=State.IN_REVIEW)
     def send_to_review(self, *, by=None, reason: str = "") -> None:
-        self.reasons = reason
+        # `reasons` is what the customer reads: an officer's words only. What the automatic
+        # checks found stays in the back office (the transition log and the checks table):
+        # the customer reads the state, never which check failed (a screening hit must not
+        # be disclosed to them).
+        self.reasons = ""
 
     @transition(field=state, source=[State.CHECKING, State.IN_REVIEW], target=State.APPROVED)
     def approve(self, *, by=None, reason: str = "") -> None:
@@ -133,17 +145,21 @@ class KycDocument(TimeStampedModel):
         PROOF_OF_ADDRESS = "proof_of_address", _("proof of address")
         PROOF_OF_INCOME = "proof_of_income", _("proof of income")
 
-    request = models.ForeignKey(KycRequest, on_delete=models.PROTECT, related_name="documents")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    request = models.ForeignKey(
+        KycRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=20, choices=Kind.choices)
     # Fernet token (bytes) of the file; never decrypted outside apps.kyc.selectors.
-    content_encrypted = models.BinaryField(editable=False)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    original_name = models.CharField(max_length=200, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_encrypted = models.BinaryField(verbose_name=_("content encrypted"), editable=False)
+    content_type = models.CharField(verbose_name=_("content type"), max_length=50)
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(verbose_name=_("SHA-256"), max_length=64, db_index=True)
+    original_name = models.CharField(verbose_name=_("original name"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(verbose_name=_("uploaded at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("KYC document")
+        verbose_name_plural = _("KYC documents")
         ordering = ("uploaded_at", "pk")
 
     def __str__(self) -> str:

@@ -9,8 +9,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from apps.accounts import selectors as accounts
 from apps.accounts.models import Customer
-from apps.accounts.selectors import KYC_LIMITS
+from apps.accounts.selectors import FEATURE_NAMES, KYC_LIMITS
 from apps.core.crypto import cipher
 from apps.core.errors import NotFound
 
@@ -89,24 +90,57 @@ def kyc_requests_for_review() -> QuerySet[KycRequest]:
 
 
 @dataclass(frozen=True)
+class LevelStep:
+    """A KYC level and the products it unlocks for this customer (their names, translated)."""
+
+    level: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LevelSummary:
     level: int
     daily_limit: int
     monthly_limit: int
-    features: tuple[str, ...]
+    features: tuple[str, ...]  # unlocked and usable by this customer now
     next_level: int | None
+    steps: tuple[LevelStep, ...] = ()  # what each level unlocks for this customer
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(str(FEATURE_NAMES.get(code, code)) for code in self.features)
 
 
 def level_summary(*, customer: Customer) -> LevelSummary:
+    """The customer's level and limits, and only the products this customer can use: a
+    level's feature that the product's own conditions refuse (loans for a company) is
+    neither listed as unlocked nor promised for a higher level."""
     level = customer.kyc_level
     limits = KYC_LIMITS[level]
-    features = tuple(sorted(name for name, need in FEATURE_LEVELS.items() if level >= need))
+    offered = {
+        name: need
+        for name, need in FEATURE_LEVELS.items()
+        if accounts.product_offered(customer=customer, product=name)
+    }
+    features = tuple(sorted(name for name, need in offered.items() if level >= need))
+    steps = tuple(
+        LevelStep(
+            level=step,
+            names=tuple(
+                str(FEATURE_NAMES.get(name, name))
+                for name, need in sorted(offered.items())
+                if need == step
+            ),
+        )
+        for step in sorted(set(offered.values()))
+    )
     return LevelSummary(
         level=level,
         daily_limit=limits.daily,
         monthly_limit=limits.monthly,
         features=features,
         next_level=level + 1 if level < 3 else None,
+        steps=steps,
     )
 
 

@@ -17,11 +17,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyMixin,
     ReasonActionsMixin,
     admin_link,
+    brl_field,
     brl_or_dash,
     entry_link,
     html_table,
@@ -41,16 +43,24 @@ class InstallmentInline(admin.TabularInline):
     fields = (
         "number",
         "due_date",
-        "amount_cents",
-        "interest_cents",
-        "amortization_cents",
-        "balance_cents",
-        "paid_cents",
-        "discount_cents",
-        "late_paid_cents",
+        "amount_display",
+        "interest_display",
+        "amortization_display",
+        "balance_display",
+        "paid_display",
+        "discount_display",
+        "late_paid_display",
         "paid_at",
     )
     readonly_fields = fields
+    # Money as "R$ 8.500,00", never centavos.
+    amount_display = brl_field("amount_cents", _("amount"))
+    interest_display = brl_field("interest_cents", _("interest"))
+    amortization_display = brl_field("amortization_cents", _("amortization"))
+    balance_display = brl_field("balance_cents", _("balance"))
+    paid_display = brl_field("paid_cents", _("paid"))
+    discount_display = brl_field("discount_cents", _("discount"))
+    late_paid_display = brl_field("late_paid_cents", _("late charges paid"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -66,17 +76,25 @@ class LoanPaymentInline(admin.TabularInline):
     fields = (
         "created_at",
         "kind",
-        "amount_cents",
-        "principal_cents",
-        "interest_cents",
-        "late_interest_cents",
-        "fine_cents",
-        "default_interest_cents",
-        "discount_cents",
-        "short_cents",
+        "amount_display",
+        "principal_display",
+        "interest_display",
+        "late_interest_display",
+        "fine_display",
+        "default_interest_display",
+        "discount_display",
+        "short_display",
         "installments",
     )
     readonly_fields = fields
+    amount_display = brl_field("amount_cents", _("amount"))
+    principal_display = brl_field("principal_cents", _("principal"))
+    interest_display = brl_field("interest_cents", _("interest"))
+    late_interest_display = brl_field("late_interest_cents", _("late interest"))
+    fine_display = brl_field("fine_cents", _("fine"))
+    default_interest_display = brl_field("default_interest_cents", _("default interest"))
+    discount_display = brl_field("discount_cents", _("discount"))
+    short_display = brl_field("short_cents", _("short"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -101,7 +119,14 @@ class LoanAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
         "provision_level",
         "provision_display",
     )
-    list_filter = ("state", "band", "provision_level", "decided_by_person", "model_version")
+    list_filter = (
+        "state",
+        "band",
+        "provision_level",
+        "decided_by_person",
+        "model_version",
+        "disbursed_at",
+    )
     list_select_related = ("customer",)
     search_fields = ("=contract_number", "=public_id")
     search_help_text = _("Exact CCB number or loan id.")
@@ -209,12 +234,25 @@ class LoanAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, ReadOnlyMixin, SimpleH
         title = gettext("Approve (analyst)") if approve else gettext("Reject (analyst)")
         return self.run_with_reason(request, queryset, title=title, perform=perform)
 
+    @state_change(
+        "approve",
+        amount=lambda loan: loan.requested_cents,
+        summary=_(
+            "Approves the application: it is priced at its band's rate and the customer "
+            "receives the offer."
+        ),
+    )
     @admin.action(
         description=_("Approve the scored application (analyst)"), permissions=("decide",)
     )
     def approve_by_person(self, request, queryset):
         return self._decide(request, queryset, approve=True)
 
+    @state_change(
+        "reject",
+        amount=lambda loan: loan.requested_cents,
+        summary=_("Rejects the application; the customer is told the reasons."),
+    )
     @admin.action(description=_("Reject the scored application (analyst)"), permissions=("decide",))
     def reject_by_person(self, request, queryset):
         return self._decide(request, queryset, approve=False)

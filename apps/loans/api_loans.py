@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -45,7 +46,7 @@ IDEMPOTENCY = OpenApiParameter(
 def _customer(request):
     customer = customer_of_user(user=request.user)
     if customer is None:
-        raise Forbidden("Only customers have loans.")
+        raise Forbidden(_("Only customers have loans."))
     return customer
 
 

@@ -13,3 +13,7 @@ class LoansConfig(AppConfig):
 
         ledger_lines.register()
         registrations.register()
+
+        from apps.loans import console
+
+        console.register()  # the operations dashboard's figures (apps.core.console)

@@ -71,67 +71,92 @@ class Loan(FSMModel):
         DEFAULTED = "defaulted", _("defaulted")
         PAID_OFF = "paid_off", _("paid off")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="loans")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loans")
-    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True)
+    public_id = models.UUIDField(
+        verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="loans"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="loans"
+    )
+    state = FSMField(
+        verbose_name=_("state"), default=State.DRAFT, choices=State.choices, protected=True
+    )
 
     # What the customer asked for and declared.
     requested_cents = models.BigIntegerField(_("amount requested"))
     installments_count = models.PositiveSmallIntegerField(_("installments"))
-    system = models.CharField(max_length=5, choices=System.choices, default=System.PRICE)
-    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    system = models.CharField(
+        verbose_name=_("system"), max_length=5, choices=System.choices, default=System.PRICE
+    )
+    purpose = models.CharField(verbose_name=_("purpose"), max_length=12, choices=Purpose.choices)
     declared_income_cents = models.BigIntegerField(_("declared monthly income"))
     employment_years = models.PositiveSmallIntegerField(_("years in current job"))
-    housing = models.CharField(max_length=5, choices=Housing.choices)
+    housing = models.CharField(verbose_name=_("housing"), max_length=5, choices=Housing.choices)
     first_due_day = models.PositiveSmallIntegerField(_("due day"), default=10)
 
     # The automated decision (scored): inputs, score, reasons and the policy's answer.
     features = models.JSONField(_("features scored"), default=dict, blank=True)
-    score = models.PositiveIntegerField(null=True, blank=True)
+    score = models.PositiveIntegerField(verbose_name=_("score"), null=True, blank=True)
     probability_of_default = models.DecimalField(
-        max_digits=6, decimal_places=4, null=True, blank=True
+        verbose_name=_("probability of default"),
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
-    model_version = models.CharField(max_length=20, blank=True)
+    model_version = models.CharField(verbose_name=_("model version"), max_length=20, blank=True)
     reasons = models.JSONField(_("reasons (codes)"), default=list, blank=True)
-    band = models.CharField(max_length=2, blank=True)
+    band = models.CharField(verbose_name=_("band"), max_length=2, blank=True)
     refusal = models.CharField(_("refusal code"), max_length=40, blank=True)
     limit_cents = models.BigIntegerField(_("limit offered"), null=True, blank=True)
-    scored_at = models.DateTimeField(null=True, blank=True)
-    decided_by_person = models.BooleanField(default=False)
+    scored_at = models.DateTimeField(verbose_name=_("scored at"), null=True, blank=True)
+    decided_by_person = models.BooleanField(verbose_name=_("decided by person"), default=False)
 
     # The priced terms (fixed at approval, contracted as they are).
     principal_cents = models.BigIntegerField(_("principal"), null=True, blank=True)
     monthly_rate = models.DecimalField(
         _("monthly rate (%)"), max_digits=7, decimal_places=4, null=True, blank=True
     )
-    release_date = models.DateField(null=True, blank=True)
-    first_due_date = models.DateField(null=True, blank=True)
-    iof_cents = models.BigIntegerField(default=0)
-    fees_cents = models.BigIntegerField(default=0)
-    released_cents = models.BigIntegerField(null=True, blank=True)
-    total_interest_cents = models.BigIntegerField(default=0)
+    release_date = models.DateField(verbose_name=_("release date"), null=True, blank=True)
+    first_due_date = models.DateField(verbose_name=_("first due date"), null=True, blank=True)
+    iof_cents = models.BigIntegerField(verbose_name=_("IOF (centavos)"), default=0)
+    fees_cents = models.BigIntegerField(verbose_name=_("fees (centavos)"), default=0)
+    released_cents = models.BigIntegerField(
+        verbose_name=_("released (centavos)"), null=True, blank=True
+    )
+    total_interest_cents = models.BigIntegerField(
+        verbose_name=_("total interest (centavos)"), default=0
+    )
     cet_annual_percent = models.DecimalField(
         _("CET (% a year)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(verbose_name=_("approved at"), null=True, blank=True)
 
     # The contract and the money.
     contract_number = models.CharField(
         _("CCB number"), max_length=20, unique=True, null=True, blank=True
     )
-    contracted_at = models.DateTimeField(null=True, blank=True)
-    disbursed_at = models.DateTimeField(null=True, blank=True)
-    disbursement_entry_id = models.BigIntegerField(null=True, blank=True)
-    paid_off_at = models.DateTimeField(null=True, blank=True)
+    contracted_at = models.DateTimeField(verbose_name=_("contracted at"), null=True, blank=True)
+    disbursed_at = models.DateTimeField(verbose_name=_("disbursed at"), null=True, blank=True)
+    disbursement_entry_id = models.BigIntegerField(
+        verbose_name=_("disbursement entry ID"), null=True, blank=True
+    )
+    paid_off_at = models.DateTimeField(verbose_name=_("paid off at"), null=True, blank=True)
 
     # Credit risk, refreshed every day (apps.loans.services.loans_refresh_risk).
-    days_past_due = models.PositiveIntegerField(default=0)
+    days_past_due = models.PositiveIntegerField(verbose_name=_("days past due"), default=0)
     provision_level = models.CharField(_("risk level"), max_length=2, blank=True)
     provision_cents = models.BigIntegerField(_("provision for loss"), default=0)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     history = tracked_history()
 
@@ -207,20 +232,24 @@ class Loan(FSMModel):
 class Installment(models.Model):
     """One installment of a contracted loan and what was paid of it."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="installments")
-    number = models.PositiveSmallIntegerField()
-    due_date = models.DateField()
-    amount_cents = models.BigIntegerField()
-    interest_cents = models.BigIntegerField()
-    amortization_cents = models.BigIntegerField()
-    balance_cents = models.BigIntegerField(help_text=_("principal outstanding after it"))
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="installments"
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    amount_cents = models.BigIntegerField(verbose_name=_("amount (centavos)"))
+    interest_cents = models.BigIntegerField(verbose_name=_("interest (centavos)"))
+    amortization_cents = models.BigIntegerField(verbose_name=_("amortization (centavos)"))
+    balance_cents = models.BigIntegerField(
+        verbose_name=_("balance (centavos)"), help_text=_("principal outstanding after it")
+    )
     # Paid of the installment's amount (interest first, then amortization: Civil Code art. 354).
-    paid_cents = models.BigIntegerField(default=0)
+    paid_cents = models.BigIntegerField(verbose_name=_("paid (centavos)"), default=0)
     # Discount of future interest given when it was paid before its due date (CDC art. 52).
-    discount_cents = models.BigIntegerField(default=0)
+    discount_cents = models.BigIntegerField(verbose_name=_("discount (centavos)"), default=0)
     # Late charges paid (CMN Res. 4.882): contract interest, fine, default interest.
-    late_paid_cents = models.BigIntegerField(default=0)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    late_paid_cents = models.BigIntegerField(verbose_name=_("late paid (centavos)"), default=0)
+    paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["loan", "number"]
@@ -263,23 +292,38 @@ class LoanPayment(TimeStampedModel):
         PREPAYMENT = "prepayment", _("prepayment")
         PAYOFF = "payoff", _("early payoff")
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    key = models.CharField(max_length=80, unique=True)
-    amount_cents = models.BigIntegerField()
-    principal_cents = models.BigIntegerField(default=0)
-    interest_cents = models.BigIntegerField(default=0)
-    late_interest_cents = models.BigIntegerField(default=0)
-    fine_cents = models.BigIntegerField(default=0)
-    default_interest_cents = models.BigIntegerField(default=0)
-    discount_cents = models.BigIntegerField(default=0)
-    short_cents = models.BigIntegerField(
-        default=0, help_text=_("what was due and could not be collected")
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="payments"
     )
-    installments = models.JSONField(default=list, help_text=_("the installment numbers paid"))
-    entry_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=Kind.choices)
+    key = models.CharField(verbose_name=_("key"), max_length=80, unique=True)
+    amount_cents = models.BigIntegerField(verbose_name=_("amount (centavos)"))
+    principal_cents = models.BigIntegerField(verbose_name=_("principal (centavos)"), default=0)
+    interest_cents = models.BigIntegerField(verbose_name=_("interest (centavos)"), default=0)
+    late_interest_cents = models.BigIntegerField(
+        verbose_name=_("late interest (centavos)"), default=0
+    )
+    fine_cents = models.BigIntegerField(verbose_name=_("fine (centavos)"), default=0)
+    default_interest_cents = models.BigIntegerField(
+        verbose_name=_("default interest (centavos)"), default=0
+    )
+    discount_cents = models.BigIntegerField(verbose_name=_("discount (centavos)"), default=0)
+    short_cents = models.BigIntegerField(
+        verbose_name=_("short (centavos)"),
+        default=0,
+        help_text=_("what was due and could not be collected"),
+    )
+    installments = models.JSONField(
+        verbose_name=_("installments"), default=list, help_text=_("the installment numbers paid")
+    )
+    entry_id = models.BigIntegerField(verbose_name=_("entry ID"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -112,8 +112,11 @@ def reopen(customer: Any, ref: str, *, actor: Any, reason: str) -> bool:
 
 
 def register() -> None:
+    from apps.accounts.registry import register_product_condition
+    from apps.loans.services.applications import persons_only
     from apps.privacy.registry import register_decision_source, register_section
 
+    register_product_condition("loans", persons_only)
     register_section(
         "loans", export=export_loans, blockers=erasure_blockers, erase=erase_loans, order=75
     )

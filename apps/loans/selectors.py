@@ -263,3 +263,37 @@ def model_versions() -> list[dict]:
         reverse=True,
     )
     return [model_card(name) for name in names]
+
+
+# --- The operations dashboard (apps.core.console; registered in loans/console.py) -----
+
+
+def disbursed_between(*, start, end):
+    """Loans whose money was released in [start, end): how many, principal."""
+    from apps.core.console import tally
+
+    return tally(
+        Loan.objects.filter(disbursed_at__gte=start, disbursed_at__lt=end),
+        amount="principal_cents",
+    )
+
+
+def payments_between(*, start, end):
+    """Installment payments collected in [start, end)."""
+    from apps.core.console import tally
+
+    from .models import LoanPayment
+
+    return tally(
+        LoanPayment.objects.filter(created_at__gte=start, created_at__lt=end),
+        amount="amount_cents",
+    )
+
+
+def applications_waiting_for_analyst():
+    """Scored applications a credit analyst decides (policy or an LGPD review sent them)."""
+    from apps.core.console import tally
+
+    return tally(
+        Loan.objects.filter(state=Loan.State.SCORED), amount="requested_cents", oldest="scored_at"
+    )

@@ -25,11 +25,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.selectors import kind_label
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReasonActionsMixin,
@@ -40,6 +43,7 @@ from apps.core.admin_tools import (
 from apps.core.audit import record_data_export
 from apps.core.errors import DomainError
 from apps.core.money import format_brl, parse_amount
+from apps.core.timezones import BRASILIA
 
 from . import registry, selectors, services
 from .models import Alert, AlertNote, CoafReport, MonitoringRule
@@ -187,6 +191,43 @@ class HoldForm(forms.Form):
             raise forms.ValidationError(gettext("Enter an amount such as 1500,00.")) from exc
 
 
+# What a rule found (Alert.evidence["facts"]), by key: its label and whether it is money.
+FACT_LABELS = {
+    "amount": (_("amount"), True),
+    "threshold_cents": (_("threshold"), True),
+    "total": (_("total"), True),
+    "received": (_("received"), True),
+    "declared_monthly_income": (_("declared monthly income"), True),
+    "inflow": (_("money in"), True),
+    "outflow": (_("money out"), True),
+    "volume": (_("volume"), True),
+    "baseline": (_("usual volume"), True),
+    "count": (_("movements"), False),
+    "counterparties": (_("distinct counterparties"), False),
+    "ratio": (_("ratio out/in"), False),
+}
+
+
+def facts_table(facts: dict) -> str:
+    """A rule's facts as a table in the reader's language, money as "R$ 8.500,00"."""
+    if not isinstance(facts, dict) or not facts:
+        return ""
+    rows = []
+    for key, value in facts.items():
+        label, money = FACT_LABELS.get(key, (key.replace("_", " "), False))
+        shown = format_brl(value) if money and isinstance(value, int) else value
+        rows.append((label, shown))
+    return html_table([gettext("fact"), gettext("value")], rows)
+
+
+def _brasilia_text(value) -> str:
+    """A movement's time in Brasilia (evidence stores ISO text in UTC, selectors datetimes)."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return str(value)
+    return timezone.localtime(moment, BRASILIA).strftime("%d/%m/%Y %H:%M")
+
+
 @admin.register(Alert)
 class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
     list_display = (
@@ -272,20 +313,19 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("triggering movements"))
     def evidence_display(self, obj: Alert) -> str:
-        facts = pretty_json(obj.evidence.get("facts", {}))
         table = html_table(
             [gettext("date"), gettext("amount"), gettext("kind"), gettext("entry")],
             [
                 (
-                    m["created_at"][:19].replace("T", " "),
+                    _brasilia_text(m["created_at"]),
                     format_brl(m["amount"]),
-                    m["kind"],
+                    kind_label(m["kind"]),
                     m["entry_id"],
                 )
                 for m in obj.evidence.get("movements", [])
             ],
         )
-        return format_html("{}{}", table, facts)
+        return format_html("{}{}", table, facts_table(obj.evidence.get("facts", {})))
 
     def _evidence(self, obj: Alert) -> dict:
         cache = getattr(self, "_evidence_cache", {})
@@ -300,9 +340,9 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
             [gettext("date"), gettext("amount"), gettext("kind"), gettext("entry")],
             [
                 (
-                    timezone.localtime(p["created_at"]).strftime("%Y-%m-%d %H:%M"),
+                    _brasilia_text(p["created_at"]),
                     format_brl(p["amount"]),
-                    p["kind"],
+                    kind_label(p["kind"]),
                     p["entry_id"],
                 )
                 for p in self._evidence(obj)["recent"]
@@ -316,9 +356,9 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
             [
                 (
                     admin_link(a, f"#{a.pk}"),
-                    a.rule.code,
+                    a.rule,
                     a.get_state_display(),
-                    a.detected_at.date(),
+                    timezone.localtime(a.detected_at).strftime("%d/%m/%Y"),
                 )
                 for a in self._evidence(obj)["prior_alerts"]
             ],
@@ -372,20 +412,31 @@ class AlertAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
 
         return self.run_with_reason(request, queryset, title=title, perform=perform)
 
+    @state_change("start_analysis")
     @admin.action(description=_("Start analysis"), permissions=("change",))
     def start_analysis(self, request: HttpRequest, queryset: QuerySet):
         return self._transition(request, queryset, "start_analysis", gettext("Start analysis"))
 
+    @state_change("dismiss")
     @admin.action(description=_("Dismiss (no suspicion)"), permissions=("change",))
     def dismiss(self, request: HttpRequest, queryset: QuerySet):
         return self._transition(request, queryset, "dismiss", gettext("Dismiss"))
 
+    @state_change("escalate")
     @admin.action(
         description=_("Escalate (suspicion: communicate to COAF)"), permissions=("change",)
     )
     def escalate(self, request: HttpRequest, queryset: QuerySet):
         return self._transition(request, queryset, "escalate", gettext("Escalate"))
 
+    @state_change(
+        available=lambda alert: (
+            alert.state == Alert.State.ESCALATED and not alert.coaf_reports.exists()
+        ),
+        unavailable=_("Only an escalated alert without a communication is communicated to COAF."),
+        reason_label=_("Reasoning (fundamentação)"),
+        summary=_("Prepares the COAF communication; a second officer approves it."),
+    )
     @admin.action(description=_("Prepare the COAF communication"), permissions=("change",))
     def prepare_coaf(self, request: HttpRequest, queryset: QuerySet):
         def perform(alert: Alert, reason: str) -> str:
@@ -546,18 +597,34 @@ class CoafReportAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, SimpleHistoryAdm
             reverse("admin:monitoring_coafreport_export", args=[obj.pk, "json"]),
         )
 
+    @state_change(
+        available=lambda report: not report.is_final,
+        unavailable=_("This COAF communication is already final."),
+        amount=lambda report: report.total_amount,
+        requested_by=lambda report: report.prepared_by_id,
+        summary=_("Finalizes the communication for SISCOAF; it cannot be changed afterwards."),
+    )
     @admin.action(description=_("Approve and finalize (second officer)"), permissions=("approve",))
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for report in queryset:
-            try:
-                services.coaf_report_approve(report=report, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, f"{report}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request, gettext("%(r)s finalized.") % {"r": report}, messages.SUCCESS
-                )
+    def approve(self, request: HttpRequest, queryset: QuerySet):
+        """Four eyes (the service refuses the preparer), with the approver's reason."""
 
+        def perform(report: CoafReport, reason: str) -> str:
+            services.coaf_report_approve(report=report, actor=request.user)
+            return gettext("finalized.")
+
+        return self.run_with_reason(
+            request,
+            queryset,
+            title=gettext("Approve and finalize (second officer)"),
+            perform=perform,
+            describe=lambda r: f"{r} - {format_brl(r.total_amount)}",
+        )
+
+    @state_change(
+        available=lambda report: report.is_final and report.sent_at is None,
+        unavailable=_("Only a finalized communication not sent yet takes a protocol."),
+        reason_label=_("SISCOAF protocol"),
+    )
     @admin.action(description=_("Record the SISCOAF protocol (sent)"), permissions=("approve",))
     def mark_sent(self, request: HttpRequest, queryset: QuerySet):
         def perform(report: CoafReport, protocol: str) -> str:

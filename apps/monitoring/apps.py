@@ -15,3 +15,8 @@ class MonitoringConfig(AppConfig):
         from apps.monitoring.selectors import register_queue_sources
 
         register_queue_sources()
+
+        from apps.monitoring import console
+
+        # The dashboard's figures and the compliance queue's link in the console's header.
+        console.register()

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -40,7 +40,29 @@ class MonitoringRule(TimeStampedModel):
         verbose_name_plural = _("monitoring rules")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The rule's name in the reader's language; as written, when compliance renamed it.
+
+        The row keeps the name it was created with (in the language active then); while it
+        is one of the code's name's translations, the code's (lazy) name is shown.
+        """
+        from apps.monitoring.rules import rules
+
+        spec = rules().get(self.code)
+        if spec is not None and (not self.name or self.name in _every_translation(spec.name)):
+            return str(spec.name)
         return self.name or self.code
+
+
+def _every_translation(text) -> set[str]:
+    names = set()
+    for language, _language_name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(str(text))
+    return names
 
 
 class Alert(FSMModel):
@@ -56,14 +78,24 @@ class Alert(FSMModel):
     #: States in which a new hit of the same rule and customer extends this alert.
     ACTIVE_STATES = (State.OPEN, State.IN_ANALYSIS)
 
-    rule = models.ForeignKey(MonitoringRule, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.ForeignKey(
+        MonitoringRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts"
+    )
     customer = models.ForeignKey(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="monitoring_alerts"
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="monitoring_alerts",
     )
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    dedup_key = models.CharField(max_length=120, db_index=True)
+    dedup_key = models.CharField(verbose_name=_("dedup key"), max_length=120, db_index=True)
     risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
@@ -77,9 +109,11 @@ class Alert(FSMModel):
         related_name="+",
         verbose_name=_("assigned to"),
     )
-    decision_reason = models.TextField(blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    decision_reason = models.TextField(verbose_name=_("decision reason"), blank=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.OPEN, choices=State.choices, protected=True
+    )
     history = tracked_history()
 
     class Meta:
@@ -137,10 +171,17 @@ class Alert(FSMModel):
 
 
 class AlertNote(models.Model):
-    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.PROTECT, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     text = models.TextField(_("note"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -163,7 +204,9 @@ class CoafReport(TimeStampedModel):
         DRAFT = "draft", _("awaiting approval")
         FINALIZED = "finalized", _("finalized")
 
-    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="coaf_reports")
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.PROTECT, related_name="coaf_reports"
+    )
     automatic = models.BooleanField(
         _("automatic communication"),
         default=False,
@@ -179,7 +222,9 @@ class CoafReport(TimeStampedModel):
     reasoning = models.TextField(_("reasoning"))
     data = EncryptedJSONField(_("SISCOAF data"), default=dict)
     document = EncryptedBinaryField(_("PDF"), editable=False)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    state = models.CharField(
+        verbose_name=_("state"), max_length=10, choices=State.choices, default=State.DRAFT
+    )
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -196,9 +241,9 @@ class CoafReport(TimeStampedModel):
         related_name="+",
         verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(verbose_name=_("approved at"), null=True, blank=True)
     due_by = models.DateField(_("communicate by"), null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
     protocol = models.CharField(_("SISCOAF protocol"), max_length=60, blank=True)
     history = tracked_history(excluded_fields=["document"])
 

@@ -93,3 +93,29 @@ def alert_evidence(*, alert: Alert, recent_days: int = 90, limit: int = 100) -> 
         "prior_alerts": prior,
         "screening_hits": hits,
     }
+
+
+# --- The operations dashboard (apps.core.console; registered in monitoring/console.py) -----
+
+
+def alerts_waiting():
+    """Alerts waiting for analysis, since the oldest detection, and how many are overdue."""
+    from apps.core.console import tally
+
+    active = Alert.objects.filter(state__in=Alert.ACTIVE_STATES)
+    return tally(active, oldest="detected_at"), active.filter(
+        sla_due_at__lt=timezone.now()
+    ).count()
+
+
+def coaf_reports_waiting_approval():
+    """COAF communications prepared and waiting for a second officer (four eyes)."""
+    from apps.core.console import tally
+
+    from .models import CoafReport
+
+    return tally(
+        CoafReport.objects.filter(state=CoafReport.State.DRAFT),
+        amount="total_amount",
+        oldest="created_at",
+    )

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PixConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "apps.pix"
+    verbose_name = _("Pix")
     label = "pix"
 
     def ready(self) -> None:
@@ -32,3 +34,7 @@ class PixConfig(AppConfig):
         from apps.pix.transfers import notifications  # noqa: F401
 
         registrations.register()
+
+        from apps.pix import console
+
+        console.register()  # the operations dashboard's figures (apps.core.console)

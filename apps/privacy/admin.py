@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyAdmin,
@@ -84,6 +85,7 @@ class DataSubjectRequestAdmin(
             request, queryset, title=str(title), perform=lambda obj, reason: perform(obj, reason)
         )
 
+    @state_change("start")
     @admin.action(description=_("Start handling"), permissions=("handle",))
     def start(self, request, queryset):
         def perform(obj, reason):
@@ -92,6 +94,7 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Start handling"), perform)
 
+    @state_change("complete", reason_label=_("Answer to the data subject"))
     @admin.action(description=_("Complete with the answer"), permissions=("handle",))
     def complete(self, request, queryset):
         def perform(obj, reason):
@@ -100,6 +103,7 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Complete with the answer"), perform)
 
+    @state_change("refuse", reason_label=_("Answer to the data subject"))
     @admin.action(description=_("Refuse (the reason is the answer)"), permissions=("handle",))
     def refuse(self, request, queryset):
         def perform(obj, reason):
@@ -108,6 +112,11 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Refuse"), perform)
 
+    @state_change(
+        "complete",
+        available=lambda req: req.kind == DataSubjectRequest.Kind.CORRECTION,
+        unavailable=_("This is not a correction request."),
+    )
     @admin.action(description=_("Apply the correction"), permissions=("handle",))
     def apply_correction(self, request, queryset):
         def perform(obj, reason):
@@ -116,6 +125,15 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Apply the correction"), perform)
 
+    @state_change(
+        "complete",
+        available=lambda req: req.kind == DataSubjectRequest.Kind.ERASURE,
+        unavailable=_("This is not an erasure request."),
+        summary=_(
+            "The customer's personal data is erased, except what the law makes us keep; "
+            "this cannot be undone."
+        ),
+    )
     @admin.action(description=_("Erase the customer's personal data"), permissions=("erase",))
     def erase(self, request, queryset):
         def perform(obj, reason):
@@ -124,6 +142,12 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Erase the customer's personal data"), perform)
 
+    @state_change(
+        "complete",
+        available=lambda req: req.kind == DataSubjectRequest.Kind.AUTOMATED_DECISION_REVIEW,
+        unavailable=_("This is not a review request."),
+        reason_label=_("Explanation to the data subject"),
+    )
     @admin.action(description=_("Confirm the automated decision"), permissions=("handle",))
     def confirm_decision(self, request, queryset):
         def perform(obj, reason):
@@ -134,6 +158,12 @@ class DataSubjectRequestAdmin(
 
         return self._run(request, queryset, _("Confirm the automated decision"), perform)
 
+    @state_change(
+        "complete",
+        available=lambda req: req.kind == DataSubjectRequest.Kind.AUTOMATED_DECISION_REVIEW,
+        unavailable=_("This is not a review request."),
+        reason_label=_("Explanation to the data subject"),
+    )
     @admin.action(description=_("Reverse the automated decision"), permissions=("handle",))
     def reverse_decision(self, request, queryset):
         def perform(obj, reason):

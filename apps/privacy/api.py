@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,7 +33,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 def customer_of(user) -> Customer:
     customer = account_selectors.customer_of_user(user=user)
     if customer is None:
-        raise NotFound("No customer profile for this user.")
+        raise NotFound(_("No customer profile for this user."))
     return customer
 
 

@@ -45,10 +45,15 @@ class DataSubjectRequest(FSMModel):
         EMAIL = "email", _("e-mail address")
 
     customer = models.ForeignKey(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="privacy_requests"
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="privacy_requests",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.RECEIVED, choices=State.choices, protected=True
+    )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     due_at = models.DateTimeField(_("answer due by"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -121,14 +126,20 @@ class Erasure(models.Model):
     `retention_until` (relationship end + 10 years, Circular BCB 3.978 art. 67)."""
 
     customer = models.OneToOneField(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="erasure"
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="erasure",
     )
     request = models.OneToOneField(
-        DataSubjectRequest, on_delete=models.PROTECT, related_name="erasure"
+        DataSubjectRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="erasure",
     )
-    erased_at = models.DateTimeField()
-    retention_until = models.DateField()
-    summary = models.JSONField(default=dict)
+    erased_at = models.DateTimeField(verbose_name=_("erased at"))
+    retention_until = models.DateField(verbose_name=_("retention until"))
+    summary = models.JSONField(verbose_name=_("summary"), default=dict)
 
     class Meta:
         verbose_name = _("erasure")
@@ -142,11 +153,13 @@ class RetainedRecord(models.Model):
     """A record kept after an erasure because the law requires it, blocked from any use
     other than the legal obligation until `retention_until` (LGPD art. 16 I)."""
 
-    erasure = models.ForeignKey(Erasure, on_delete=models.PROTECT, related_name="retained")
-    model = models.CharField(max_length=100)  # app_label.ModelName
-    object_id = models.CharField(max_length=64)
-    retention_until = models.DateField()
-    legal_basis = models.CharField(max_length=200)
+    erasure = models.ForeignKey(
+        Erasure, verbose_name=_("erasure"), on_delete=models.PROTECT, related_name="retained"
+    )
+    model = models.CharField(verbose_name=_("model"), max_length=100)  # app_label.ModelName
+    object_id = models.CharField(verbose_name=_("object ID"), max_length=64)
+    retention_until = models.DateField(verbose_name=_("retention until"))
+    legal_basis = models.CharField(verbose_name=_("legal basis"), max_length=200)
 
     class Meta:
         verbose_name = _("retained record")

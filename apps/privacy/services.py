@@ -75,10 +75,11 @@ def _audit(name: str, *, req: DataSubjectRequest, actor: Any, **detail: Any) -> 
 
 
 def _validated_correction(field: str, new_value: str) -> str:
-    choices = DataSubjectRequest.CorrectionField.values
-    if field not in choices:
+    if field not in DataSubjectRequest.CorrectionField.values:
+        # The fields' names as the reader's form labels them, never the codes.
+        labels = ", ".join(f"“{label}”" for label in DataSubjectRequest.CorrectionField.labels)
         raise ValidationFailed(
-            _("Choose the field to correct: %(choices)s.") % {"choices": ", ".join(choices)},
+            _("Choose the field to correct: %(choices)s.") % {"choices": labels},
             field="field",
             value=field,
         )

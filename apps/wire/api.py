@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -85,7 +86,7 @@ class BankDetailApi(APIView):
     def get(self, request, code: str):
         bank = selectors.bank_by_code(code)
         if bank is None:
-            raise BankNotFound("No participant has this COMPE code or ISPB.", field="code")
+            raise BankNotFound(_("No participant has this COMPE code or ISPB."), field="code")
         return Response(BankOutput(bank).data)
 
 

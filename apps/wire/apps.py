@@ -22,4 +22,8 @@ class WireConfig(AppConfig):
 
         ledger_lines.register()
         registrations.register()
+
+        from apps.wire import console
+
+        console.register()  # the operations dashboard's figures (apps.core.console)
         post_migrate.connect(_ensure_directory, sender=self)

@@ -33,16 +33,16 @@ from apps.core.models import TimeStampedModel, tracked_history
 class Participant(models.Model):
     """One institution of the directory (not personal data: institutions are public)."""
 
-    ispb = models.CharField("ISPB", max_length=8, unique=True)
+    ispb = models.CharField(_("ISPB"), max_length=8, unique=True)
     compe = models.CharField(_("COMPE code"), max_length=3, blank=True, db_index=True)
     name = models.CharField(_("name"), max_length=120)
     long_name = models.CharField(_("full name"), max_length=200, blank=True)
-    cnpj = models.CharField("CNPJ", max_length=18, blank=True)
+    cnpj = models.CharField(_("CNPJ"), max_length=18, blank=True)
     in_str = models.BooleanField(_("takes part in STR"), default=False)
     pix_type = models.CharField(
         _("Pix participation"), max_length=4, blank=True, help_text="DRCT, IDRT or empty"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["compe", "ispb"]
@@ -77,11 +77,15 @@ class Wire(FSMModel):
         REJECTED = "rejected", _("rejected")
         CANCELLED = "cancelled", _("cancelled")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="wires")
-    amount = models.BigIntegerField(help_text=_("centavos"))
-    fee = models.BigIntegerField(default=0, help_text=_("centavos"))
-    bank_ispb = models.CharField("ISPB", max_length=8)
+    public_id = models.UUIDField(
+        verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="wires"
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"), help_text=_("centavos"))
+    fee = models.BigIntegerField(verbose_name=_("fee"), default=0, help_text=_("centavos"))
+    bank_ispb = models.CharField(_("ISPB"), max_length=8)
     bank_compe = models.CharField(_("bank code"), max_length=3, blank=True)
     bank_name = models.CharField(_("bank"), max_length=120)
     branch = models.CharField(_("branch"), max_length=4)
@@ -93,21 +97,30 @@ class Wire(FSMModel):
     holder_tax_id = LookupEncryptedField(_("holder CPF/CNPJ"), clear_max_length=14)
     purpose = models.CharField(_("purpose (FinlddCli)"), max_length=5, default="10")
     note = models.CharField(_("note"), max_length=140, blank=True)
-    state = FSMField(default=State.CREATED, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.CREATED, choices=State.choices, protected=True
+    )
     scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     # Our control number (NumCtrlIF): unique, so a message is never sent twice as two wires.
     control_number = models.CharField(_("NumCtrlIF"), max_length=20, unique=True)
     str_control_number = models.CharField(_("NumCtrlSTR"), max_length=20, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
+    settled_at = models.DateTimeField(verbose_name=_("settled at"), null=True, blank=True)
     settlement_date = models.DateField(_("settlement date (DtMovto)"), null=True, blank=True)
     return_code = models.CharField(_("return reason (CodDevTransf)"), max_length=3, blank=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(verbose_name=_("returned at"), null=True, blank=True)
     rejection_code = models.CharField(_("rejection code"), max_length=40, blank=True)
-    debit_entry_id = models.BigIntegerField(null=True, blank=True)
-    refund_entry_id = models.BigIntegerField(null=True, blank=True)
+    debit_entry_id = models.BigIntegerField(verbose_name=_("debit entry ID"), null=True, blank=True)
+    refund_entry_id = models.BigIntegerField(
+        verbose_name=_("refund entry ID"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     history = tracked_history()
 
@@ -177,15 +190,20 @@ class InboundWire(TimeStampedModel):
     account_number = models.CharField(_("account"), max_length=13)
     holder_tax_id = LookupEncryptedField(_("holder CPF/CNPJ as sent"), clear_max_length=14)
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_wires"
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inbound_wires",
     )
-    amount = models.BigIntegerField(help_text=_("centavos"))
+    amount = models.BigIntegerField(verbose_name=_("amount"), help_text=_("centavos"))
     purpose = models.CharField(_("purpose (FinlddCli)"), max_length=5, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices)
+    state = models.CharField(verbose_name=_("state"), max_length=10, choices=State.choices)
     return_code = models.CharField(_("return reason (CodDevTransf)"), max_length=3, blank=True)
     return_control_number = models.CharField(_("return NumCtrlIF"), max_length=20, blank=True)
-    settlement_date = models.DateField(null=True, blank=True)
-    entry_id = models.BigIntegerField(null=True, blank=True)
+    settlement_date = models.DateField(verbose_name=_("settlement date"), null=True, blank=True)
+    entry_id = models.BigIntegerField(verbose_name=_("entry ID"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -206,19 +224,31 @@ class StrMessage(models.Model):
         OUT = "out", _("sent")
         IN = "in", _("received")
 
-    direction = models.CharField(max_length=3, choices=Direction.choices)
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=3, choices=Direction.choices
+    )
     code = models.CharField(_("message"), max_length=12)
     control_number = models.CharField(_("NumCtrlIF"), max_length=20, blank=True, db_index=True)
     str_control_number = models.CharField(_("NumCtrlSTR"), max_length=20, blank=True)
     wire = models.ForeignKey(
-        Wire, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        Wire,
+        verbose_name=_("wire"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
     inbound = models.ForeignKey(
-        InboundWire, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        InboundWire,
+        verbose_name=_("inbound"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
-    body = models.TextField()
-    error_code = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(verbose_name=_("body"))
+    error_code = models.CharField(verbose_name=_("error code"), max_length=40, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -232,9 +262,14 @@ class StrMessage(models.Model):
 class WireFavourite(TimeStampedModel):
     """A destination a customer saved to send to again."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="wire_favourites")
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="wire_favourites",
+    )
     nickname = models.CharField(_("nickname"), max_length=60)
-    bank_ispb = models.CharField("ISPB", max_length=8)
+    bank_ispb = models.CharField(_("ISPB"), max_length=8)
     branch = models.CharField(_("branch"), max_length=4)
     account_number = models.CharField(_("account"), max_length=13)
     account_type = models.CharField(

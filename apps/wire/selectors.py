@@ -67,3 +67,32 @@ def inbound_of(*, customer: Customer) -> QuerySet[InboundWire]:
 
 def favourites_of(*, customer: Customer) -> QuerySet[WireFavourite]:
     return WireFavourite.objects.filter(customer=customer).order_by("nickname")
+
+
+# --- The operations dashboard (apps.core.console; registered in wire/console.py) ------
+
+
+def wires_sent_between(*, start, end):
+    """TEDs ordered in [start, end) that left for the STR (sent or settled)."""
+    from apps.core.console import tally
+
+    return tally(
+        Wire.objects.filter(
+            created_at__gte=start,
+            created_at__lt=end,
+            state__in=(Wire.State.SENT, Wire.State.SETTLED),
+        ),
+        amount="amount",
+    )
+
+
+def wires_received_between(*, start, end):
+    """TEDs received in [start, end) and credited to a customer."""
+    from apps.core.console import tally
+
+    return tally(
+        InboundWire.objects.filter(
+            created_at__gte=start, created_at__lt=end, state=InboundWire.State.CREDITED
+        ),
+        amount="amount",
+    )

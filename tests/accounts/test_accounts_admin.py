@@ -221,9 +221,10 @@ def test_customer_transition_asks_for_a_reason(operator_client, customer):
     assert customer.state_reason == "documents checked"
     assert len(successes(done)) == 1
 
-    # An impossible transition is reported per object, nothing changes.
+    # An impossible transition is refused per object, with a message; nothing changes.
     refused = confirm(operator_client, Customer, "unblock", [customer], "why not")
-    assert any("Cannot unblock" in m for m in messages_of(refused))
+    errors = [str(m) for m in refused.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1 and str(customer) in errors[0]
     customer.refresh_from_db()
     assert customer.state == Customer.State.ACTIVE
 
@@ -415,18 +416,23 @@ def test_reversal_above_the_threshold_needs_a_second_operator(
     listing = operator_client.get(changelist(ReversalRequest))
     assert list(listing.context["cl"].result_list)[0] == request
 
-    refused = run_action(operator_client, ReversalRequest, "approve", [request])
+    # Approving asks for a reason (and, on the request's page, a confirmation) since #16.
+    asked = ask(operator_client, ReversalRequest, "approve", [request])
+    assert b'name="reason"' in asked.content and "R$ 15.000,00" in asked.content.decode()
+    refused = confirm(operator_client, ReversalRequest, "approve", [request], "looks fine")
     assert any("Four-eyes" in m for m in messages_of(refused))
     request.refresh_from_db()
     assert request.state == ReversalRequest.State.PENDING
     assert balance_of(payer.pk) == (0, 0)
 
-    approved = run_action(second_operator_client, ReversalRequest, "approve", [request])
+    approved = confirm(
+        second_operator_client, ReversalRequest, "approve", [request], "checked with the bank"
+    )
     request.refresh_from_db()
     assert request.state == ReversalRequest.State.EXECUTED
     assert balance_of(payer.pk) == (1_500_000, 1_500_000)
     assert balance_of(payee.pk) == (0, 0)
-    assert any("aprovado" in m for m in messages_of(approved))
+    assert len(successes(approved)) == 1
     assert operator_client.get(history(request)).status_code == 200
 
 

@@ -17,6 +17,7 @@ from apps.accounts.models import JournalEntry
 from apps.core.fsm import apply_transition
 from tests.factories.ledger import balance_of, funded_account
 from tests.factories.users import CustomerFactory, UserFactory
+from tests.support.portal_confirm import confirm, shown_of
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +231,7 @@ def test_transfer_is_two_steps_and_pays_on_confirm(client, maria, joao):
     assert balance_of(maria.pk) == (10_000, 10_000)  # nothing moved yet
     assert book_transfers() == 0
 
-    response = client.post(confirm_url)
+    response = client.post(confirm_url, {"shown": shown_of(page)})
 
     assert response.status_code == 302
     assert re.fullmatch(r"/transfer/[0-9a-f-]{36}/receipt/", response.url)
@@ -250,6 +251,9 @@ def test_transfer_is_two_steps_and_pays_on_confirm(client, maria, joao):
 
 
 def test_back_from_the_confirmation_refills_the_form(client, maria, joao):
+    services.deposit(account_id=maria.pk, amount_cents=100_000, description="salário")
+    maria.customer.kyc_level = 1  # above level 0's R$ 500,00 a day
+    maria.customer.save(update_fields=["kyc_level"])
     signed_in(client, maria)
     confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "1.000,5")).url
     token = confirm_url.split("/")[2]
@@ -265,9 +269,10 @@ def test_back_from_the_confirmation_refills_the_form(client, maria, joao):
 def test_a_double_confirm_pays_once(client, maria, joao):
     signed_in(client, maria)
     confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "10")).url
+    shown = shown_of(client.get(confirm_url).content.decode())
 
-    first = client.post(confirm_url)
-    second = client.post(confirm_url)
+    first = client.post(confirm_url, {"shown": shown})
+    second = client.post(confirm_url, {"shown": shown})
 
     assert first.status_code == second.status_code == 302
     assert first.url == second.url
@@ -286,6 +291,7 @@ def test_concurrent_confirms_of_one_transfer_pay_once(settings):
     first = Client()
     first.force_login(payer.customer.user)
     confirm_url = first.post(TRANSFER, transfer_data(payer, payee, "25,00")).url
+    shown = shown_of(first.get(confirm_url).content.decode())
     second = Client()
     second.cookies = first.cookies
     barrier = threading.Barrier(2)
@@ -294,7 +300,7 @@ def test_concurrent_confirms_of_one_transfer_pay_once(settings):
     def confirm(client: Client) -> None:
         try:
             barrier.wait()
-            statuses.append(client.post(confirm_url).status_code)
+            statuses.append(client.post(confirm_url, {"shown": shown}).status_code)
         finally:
             connections.close_all()
 
@@ -343,19 +349,36 @@ def test_unknown_destination_and_same_account_are_form_errors(client, maria, joa
     assert book_transfers() == 0
 
 
-def test_insufficient_funds_is_a_form_error_with_nothing_moved(client, maria, joao):
+def test_insufficient_funds_are_refused_on_the_first_step_with_nothing_moved(client, maria, joao):
     signed_in(client, maria)
-    confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "100,01")).url
 
-    response = client.post(confirm_url)
+    response = client.post(TRANSFER, transfer_data(maria, joao, "100,01"))
+
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert "R$ 100,00" in errors["amount"][0]  # the amount available, as Brazilians write it
+    html = response.content.decode()
+    assert 'id="id_amount_error"' in html
+    assert 'value="100,01"' in html  # the form as typed, ready to fix
+    assert book_transfers() == 0
+    assert balance_of(maria.pk) == (10_000, 10_000)
+    assert client.session.get("portal_pending_transfers", {}) == {}
+
+
+def test_funds_gone_between_the_steps_are_refused_by_the_confirmation(client, maria, joao):
+    """The first step checks; the confirmation checks again, under the account's lock."""
+    signed_in(client, maria)
+    confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "80")).url
+    services.transfer_send(source_id=maria.pk, destination_id=joao.pk, amount_cents=5_000)
+
+    response = confirm(client, confirm_url)
 
     assert response.status_code == 422
     html = response.content.decode()
     assert 'role="alert"' in html
     assert "Saldo disponível insuficiente para esta transferência." in html
-    assert 'value="100,01"' in html  # the form as typed, ready to fix
-    assert book_transfers() == 0
-    assert balance_of(maria.pk) == (10_000, 10_000)
+    assert book_transfers() == 1
+    assert balance_of(maria.pk) == (5_000, 5_000)
     # The refused confirmation is spent: a replay starts over instead of paying.
     assert client.post(confirm_url).url == TRANSFER
 
@@ -365,7 +388,7 @@ def test_a_blocked_account_is_a_form_error(client, maria, joao):
     confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "1")).url
     apply_transition(maria, "block_debit", reason="court order")
 
-    response = client.post(confirm_url)
+    response = confirm(client, confirm_url)
 
     assert response.status_code == 422
     assert "não permite esta movimentação" in response.content.decode()
@@ -375,7 +398,7 @@ def test_a_blocked_account_is_a_form_error(client, maria, joao):
 def test_receipts_and_confirmations_belong_to_their_user(client, maria, joao):
     signed_in(client, maria)
     confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "5")).url
-    receipt_url = client.post(confirm_url).url
+    receipt_url = confirm(client, confirm_url).url
 
     other = Client()
     other.force_login(joao.customer.user)
@@ -390,6 +413,5 @@ def test_the_pages_speak_english_too(client, maria, joao):
     signed_in(client, maria)
 
     assert "Your balances" in client.get(HOME).content.decode()
-    confirm_url = client.post(TRANSFER, transfer_data(maria, joao, "500")).url
-    html = client.post(confirm_url).content.decode()
-    assert "Insufficient available balance for this transfer." in html
+    html = client.post(TRANSFER, transfer_data(maria, joao, "500")).content.decode()
+    assert "Insufficient available balance: you have R$ 100,00 available." in html

@@ -22,6 +22,7 @@ from apps.simulators.cip.models import CipBoleto
 from apps.simulators.cip.simulator import register_third_party_boleto
 from tests.factories.customers import new_cnpj, person
 from tests.factories.ledger import balance_of, funded_account
+from tests.support.portal_confirm import confirm, shown_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,8 @@ def pasted(barcode: str) -> str:
     return format_linha(linha_from_barcode(barcode))
 
 
-def start_payment(client: Client, account, code: str):
-    return client.post(PAY, {"account": account.pk, "code": code})
+def start_payment(client: Client, account, code: str, **fields):
+    return client.post(PAY, {"account": account.pk, "code": code, **fields})
 
 
 def confirm_url(response) -> str:
@@ -104,8 +105,10 @@ def test_a_new_customer_sees_a_boleto_in_dda_pays_it_and_cannot_pay_it_twice():
     assert 'data-testid="amount"><strong>R$ 250,00</strong>' in html
     assert pasted(title.barcode) in html
     assert balance_of(maria.pk) == (100_000, 100_000)  # nothing moved yet
+    assert 'name="amount"' not in html and 'name="scheduled_for"' not in html  # fixed text
 
-    done = client.post(url, {"scheduled_for": ""})
+    shown = shown_of(html)
+    done = client.post(url, {"shown": shown})
     assert done.status_code == 302
     receipt = client.get(done["Location"])
     assert receipt.status_code == 200
@@ -116,7 +119,7 @@ def test_a_new_customer_sees_a_boleto_in_dda_pays_it_and_cannot_pay_it_twice():
     assert CipBoleto.objects.get(barcode=title.barcode).status == "paid"
 
     # Reposting the same confirmation pays nothing more.
-    again = client.post(url, {"scheduled_for": ""})
+    again = client.post(url, {"shown": shown})
     assert again.status_code == 302 and again["Location"] == done["Location"]
     assert BoletoPayment.objects.count() == 1
 
@@ -162,16 +165,59 @@ def test_an_unregistered_boleto_is_a_form_error_not_a_500():
     assert "CIP" in errors_of(response)
 
 
-def test_insufficient_funds_stays_on_the_confirmation_with_a_form_error():
+def test_insufficient_funds_are_refused_on_the_first_step_naming_what_is_available():
     maria = customer_account("Maria Souza Lima", 1_000)
     title = boleto_for(maria, amount_cents=25_000)
     client = signed_in(maria)
+    response = start_payment(client, maria, pasted(title.barcode))
+    assert response.status_code == 422
+    assert "id_amount" in errors_of(response) and "R$ 10,00" in errors_of(response)
+    assert not client.session.get("portal_pending_boletos")
+    assert not BoletoPayment.objects.exists()
+    assert CipBoleto.objects.get(barcode=title.barcode).status == "open"
+
+
+def test_funds_gone_between_the_steps_stay_on_the_confirmation_with_a_form_error():
+    from apps.accounts import services as account_services
+
+    maria = customer_account("Maria Souza Lima", 30_000)
+    other = customer_account("Outra Pessoa")
+    title = boleto_for(maria, amount_cents=25_000)
+    client = signed_in(maria)
     url = confirm_url(start_payment(client, maria, pasted(title.barcode)))
-    response = client.post(url, {"scheduled_for": ""})
+    account_services.transfer_send(source_id=maria.pk, destination_id=other.pk, amount_cents=10_000)
+    response = confirm(client, url)
     assert response.status_code == 422
     errors_of(response)
     assert not BoletoPayment.objects.exists()
     assert CipBoleto.objects.get(barcode=title.barcode).status == "open"
+
+
+def test_a_boleto_above_the_daily_limit_is_refused_on_the_first_step():
+    from apps.accounts.models import Customer
+
+    maria = customer_account("Maria Souza Lima", 100_000)
+    Customer.objects.filter(pk=maria.customer_id).update(kyc_level=0)  # R$ 500,00 a day
+    title = boleto_for(maria, amount_cents=50_001)
+    client = signed_in(maria)
+    response = start_payment(client, maria, pasted(title.barcode))
+    assert response.status_code == 422
+    assert "id_amount" in errors_of(response) and "R$ 500,00" in errors_of(response)
+    assert not client.session.get("portal_pending_boletos")
+    assert not BoletoPayment.objects.exists()
+
+
+def test_a_schedule_on_a_day_that_is_no_business_day_is_refused_on_the_first_step():
+    maria = customer_account("Maria Souza Lima", 100_000)
+    title = boleto_for(maria, due_in_days=20)
+    client = signed_in(maria)
+    day = brasilia_today() + dt.timedelta(days=1)
+    while B3.is_business_day(day):
+        day += dt.timedelta(days=1)
+    response = start_payment(client, maria, title.barcode, scheduled_for=day.isoformat())
+    assert response.status_code == 422
+    assert "id_scheduled_for" in errors_of(response)
+    assert not BoletoPayment.objects.exists()
 
 
 def test_sanctions_and_limits_refusals_are_form_errors_on_the_confirmation(monkeypatch):
@@ -186,9 +232,10 @@ def test_sanctions_and_limits_refusals_are_form_errors_on_the_confirmation(monke
     client = signed_in(maria)
     client.cookies["django_language"] = "en"
     url = confirm_url(start_payment(client, maria, pasted(title.barcode)))
+    shown = shown_of(client.get(url).content.decode())
 
     monkeypatch.setattr(screening, "payee_blocking_lists", lambda **kwargs: {"ofac"})
-    stopped = client.post(url, {"scheduled_for": ""})
+    stopped = client.post(url, {"shown": shown})
     assert stopped.status_code == 422
     assert "compliance screening" in errors_of(stopped)
     monkeypatch.undo()
@@ -197,7 +244,7 @@ def test_sanctions_and_limits_refusals_are_form_errors_on_the_confirmation(monke
         raise LimitExceeded("Daily boleto limit exceeded.", field="amount")
 
     monkeypatch.setattr(account_services, "money_gate_check", over_the_limit)
-    limited = client.post(url, {"scheduled_for": ""})
+    limited = client.post(url, {"shown": shown})
     assert limited.status_code == 422
     assert "above your boleto limits" in errors_of(limited)
     assert not BoletoPayment.objects.exists()
@@ -205,28 +252,40 @@ def test_sanctions_and_limits_refusals_are_form_errors_on_the_confirmation(monke
     assert CipBoleto.objects.get(barcode=title.barcode).status == "open"
 
 
-def test_a_boleto_without_amount_asks_the_payer_for_it():
-    maria = customer_account("Maria Souza Lima", 100_000)
+def test_a_boleto_without_amount_asks_the_payer_for_it_on_the_first_step():
+    maria = customer_account("Maria Souza Lima", 30_000)
     title = boleto_for(maria, amount_cents=0)
     client = signed_in(maria)
-    url = confirm_url(start_payment(client, maria, title.barcode))
-    assert 'name="amount"' in client.get(url).content.decode()
-    missing = client.post(url, {"amount": ""})
-    assert missing.status_code == 400
-    too_much = client.post(url, {"amount": "1.234,56"})  # more than her balance
+    missing = start_payment(client, maria, title.barcode)
+    assert missing.status_code == 422 and "id_amount" in errors_of(missing)
+    too_much = start_payment(client, maria, title.barcode, amount="400,00")  # > her balance
     assert too_much.status_code == 422
-    errors_of(too_much)
-    assert client.post(url, {"amount": "123,45"}).status_code == 302
+    assert "id_amount" in errors_of(too_much) and "R$ 300,00" in errors_of(too_much)
+    url = confirm_url(start_payment(client, maria, title.barcode, amount="123,45"))
+    page = client.get(url).content.decode()
+    assert "R$ 123,45" in page and 'name="amount"' not in page
+    assert confirm(client, url).status_code == 302
     assert BoletoPayment.objects.get().amount == 12_345
+
+
+def test_a_boleto_with_an_amount_refuses_another_typed_amount():
+    maria = customer_account("Maria Souza Lima", 100_000)
+    title = boleto_for(maria, amount_cents=25_000)
+    client = signed_in(maria)
+    response = start_payment(client, maria, title.barcode, amount="10,00")
+    assert response.status_code == 422
+    assert "id_amount" in errors_of(response) and "R$ 250,00" in errors_of(response)
+    assert confirm_url(start_payment(client, maria, title.barcode, amount="250,00"))
 
 
 def test_a_scheduled_payment_can_be_cancelled():
     maria = customer_account("Maria Souza Lima", 100_000)
     title = boleto_for(maria, due_in_days=20)
     client = signed_in(maria)
-    url = confirm_url(start_payment(client, maria, pasted(title.barcode)))
     day = next_business_day(brasilia_today())
-    done = client.post(url, {"scheduled_for": day.isoformat()})
+    url = confirm_url(start_payment(client, maria, pasted(title.barcode), scheduled_for=day))
+    assert day.strftime("%d/%m/%Y") in client.get(url).content.decode()
+    done = confirm(client, url)
     assert done.status_code == 302
     payment = BoletoPayment.objects.get()
     assert payment.state == BoletoPayment.State.SCHEDULED and payment.scheduled_for == day
@@ -320,7 +379,7 @@ def test_another_customers_boleto_and_payment_do_not_exist():
     maria = customer_account("Maria Souza Lima", 100_000)
     title = boleto_for(maria)
     mine = signed_in(maria)
-    mine.post(confirm_url(start_payment(mine, maria, title.barcode)), {"scheduled_for": ""})
+    confirm(mine, confirm_url(start_payment(mine, maria, title.barcode)))
     payment = BoletoPayment.objects.get()
     mine.post(ISSUE, issue_form(maria))
     boleto = Boleto.objects.get()

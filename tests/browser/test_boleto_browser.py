@@ -127,7 +127,7 @@ def test_ana_issues_a_boleto_and_sees_its_linha(page: Page, live_server):
     expect(page.get_by_test_id("linha")).to_have_value(format_linha(boleto.linha))
     expect(page.get_by_test_id("amount")).to_have_text("R$ 1.250,00")
 
-    copy = page.locator("[data-copy-target]")
+    copy = page.locator('[data-copy-target="boleto-linha"]')
     expect(copy).to_be_visible()  # shown by the external script: the page can copy
     copy.click()
     expect(page.locator("#boleto-copy-status")).not_to_be_empty()

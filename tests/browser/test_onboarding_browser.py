@@ -62,12 +62,14 @@ def sign_in(page: Page, base: str) -> None:
     expect(page).to_have_url(f"{base}/")
 
 
-def send_pix(page: Page, base: str, *, key: str, amount: str) -> None:
+def send_pix(page: Page, base: str, *, key: str, amount: str, confirm: bool = True) -> None:
     page.goto(f"{base}/pix/send/")
     page.locator("#id_key").fill(key)
     page.locator("#id_amount").fill(amount)
     page.locator("form.pix-send button[type=submit]").click()
-    expect(page.locator("#id_amount")).to_have_value(amount)  # the confirmation
+    if not confirm:  # the first step refuses what the confirmation would
+        return
+    expect(page.get_by_test_id("amount")).to_contain_text(amount)  # the confirmation, as text
     page.locator("form.form button[type=submit]").last.click()
 
 
@@ -126,9 +128,11 @@ def test_a_new_customer_gets_an_account_receives_and_sends_a_pix_within_level_0(
     page.goto(f"{base}/pix/")
     expect(page.get_by_test_id(f"pix-balance-{account.pk}")).to_have_text("R$ 880,00")
 
-    # 6. Past the level's daily limit (120 + 400 > 500), the Pix is refused and nothing moves.
-    send_pix(page, base, key=key, amount="400,00")
+    # 6. Past the level's daily limit (120 + 400 > 500), the Pix is refused on the first
+    # step, naming what is left today, and nothing moves.
+    send_pix(page, base, key=key, amount="400,00", confirm=False)
     expect(page.get_by_role("alert")).to_contain_text("500,00")
+    expect(page.get_by_role("alert")).to_contain_text("380,00")
     assert balance_of(account.pk)[1] == 88_000
     page.goto(f"{base}/pix/")
     expect(page.get_by_test_id(f"pix-balance-{account.pk}")).to_have_text("R$ 880,00")

@@ -75,7 +75,8 @@ def test_maria_sends_a_pix_by_key_through_confirmation_and_receipt(page: Page, l
     )
     expect(page.get_by_test_id("payee-bank")).to_have_text("Athena Pay")
     expect(page.get_by_test_id("description")).to_have_text("Almoço")
-    expect(page.locator("#id_amount")).to_have_value("123,45")
+    expect(page.get_by_test_id("amount")).to_contain_text("R$ 123,45")
+    expect(page.locator("#id_amount")).to_have_count(0)  # fixed on the confirmation
     expect(page.get_by_text("Pereira")).to_have_count(0)
     assert balance_of(maria.pk) == (50_000, 50_000)
     page.locator("form.form button[type=submit]").last.click()

@@ -123,11 +123,12 @@ def test_officers_work_an_alert_from_the_admin_to_a_coaf_communication(alert):
     report = alert.coaf_reports.get()
     assert report.prepared_by == ana
 
-    response = act(ana_client, REPORTS, "approve", [report])
+    # Approving asks for the approver's reason (#16); the preparer is refused (four eyes).
+    response = act(ana_client, REPORTS, "approve", [report], apply="yes", reason="ok")
     assert any("não pode aprová-la" in str(m) for m in response.context["messages"])
     report.refresh_from_db()
     assert report.state == CoafReport.State.DRAFT
-    act(bruno_client, REPORTS, "approve", [report])
+    act(bruno_client, REPORTS, "approve", [report], apply="yes", reason="reviewed")
     report.refresh_from_db()
     assert report.state == CoafReport.State.FINALIZED and report.approved_by == bruno
 

@@ -786,12 +786,14 @@ def test_officer_releases_a_block_with_a_reason(officer, admin):
     assert AuditEvent.objects.filter(
         detail__event="pix.med.block_released", object_id=str(placed.pk)
     ).exists()
-    # Releasing it again is refused per object, with the service's message, not a 500.
+    # Releasing it again is refused per object (a released block cannot take "release"
+    # since #16, before the service is asked), with an error message, not a 500.
     again = confirm(
         officer, CautionaryBlock, "release_block", [placed], "de novo", query="?queue=all"
     )
     assert again.status_code == 200
-    assert any("already" in m or "já" in m for m in messages_of(again))
+    errors = [str(m) for m in again.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1 and str(placed) in errors[0]
 
 
 def test_our_own_reports_are_not_decided_here(

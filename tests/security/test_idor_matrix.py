@@ -138,6 +138,7 @@ PORTAL_OBJECTS: dict[str, str] = {
     "statement": "GET",
     "statement_lines": "GET",
     "pix:key_code": "POST",
+    "pix:key_reveal": "POST",
     "pix:key_resend": "POST",
     "pix:key_delete": "POST",
     "pix:detail": "GET",

@@ -27,6 +27,7 @@ from apps.wire.models import Wire, WireFavourite
 from apps.wire.services import favourites
 from tests.factories.ledger import balance_of
 from tests.factories.users import UserFactory
+from tests.support.portal_confirm import confirm, shown_of
 from tests.support.wires import IN_WINDOW, NUBANK_ISPB, payee, send, ted_sender
 
 pytestmark = pytest.mark.django_db
@@ -89,9 +90,9 @@ def test_a_ted_inside_the_window_goes_now_through_the_two_steps_and_once_only():
         assert 'id="ted-banks"' in page.content.decode()
 
         url = confirm_url(client.post(SEND, form_data(maria, to, "1.234,56", note="aluguel")))
-        confirm = client.get(url)
-        html = confirm.content.decode()
-        assert confirm.status_code == 200
+        review = client.get(url)
+        html = review.content.decode()
+        assert review.status_code == 200
         assert 'data-testid="bank">260 - ' in html
         assert f'data-testid="holder">{to["holder_name"]}<' in html
         assert mask_tax_id(to["holder_tax_id"]) in html
@@ -105,7 +106,7 @@ def test_a_ted_inside_the_window_goes_now_through_the_two_steps_and_once_only():
         assert not Wire.objects.exists()
 
         with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
-            done = client.post(url, {})
+            done = client.post(url, {"shown": shown_of(html)})
         assert len(callbacks) == 1  # the STR is called after the confirmation commits
         assert done.status_code == 302
         wire = Wire.objects.get()
@@ -121,7 +122,7 @@ def test_a_ted_inside_the_window_goes_now_through_the_two_steps_and_once_only():
         assert to["holder_tax_id"] not in detail
 
         # Reposting the same confirmation sends nothing more.
-        again = client.post(url, {})
+        again = client.post(url, {"shown": shown_of(html)})
         assert again.status_code == 302 and again["Location"] == done["Location"]
         assert Wire.objects.count() == 1
 
@@ -142,7 +143,7 @@ def test_the_balance_drops_by_the_amount_and_the_fee_once():
         maria = ted_sender(100_000)
         client = signed_in(maria)
         url = confirm_url(client.post(SEND, form_data(maria, payee(), "250,00")))
-        client.post(url, {})
+        confirm(client, url)
         assert balance_of(maria.pk) == (100_000 - 25_000 - FEE, 100_000 - 25_000 - FEE)
 
 
@@ -174,7 +175,7 @@ def test_on_friday_after_the_cutoff_the_confirmation_says_monday_0630_and_it_can
         url = confirm_url(client.post(SEND, form_data(maria, payee(), "300,00")))
         html = client.get(url).content.decode()
         assert 'data-testid="when">agendada para 14/12/2026 às 06:30 (horário de Brasília)<' in html
-        done = client.post(url, {})
+        done = confirm(client, url)
         wire = Wire.objects.get()
         assert wire.state == Wire.State.SCHEDULED
         assert wire.scheduled_for == dt.datetime(2026, 12, 14, 6, 30, tzinfo=BRASILIA)
@@ -210,14 +211,16 @@ def test_when_the_window_closes_between_the_steps_the_customer_is_told_and_confi
         maria = ted_sender(100_000)
         client = signed_in(maria)
         url = confirm_url(client.post(SEND, form_data(maria, payee())))
-        assert 'data-testid="when">agora<' in client.get(url).content.decode()
+        page = client.get(url).content.decode()
+        assert 'data-testid="when">agora<' in page
     with time_machine.travel(closing + dt.timedelta(minutes=2), tick=False):
-        moved = client.post(url, {})
+        moved = client.post(url, {"shown": shown_of(page)})
         assert moved.status_code == 422
         assert "03/12/2026 às 06:30" in errors_of(moved)
         assert not Wire.objects.exists()
+        # The page shows the new moment and confirms that one.
         with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
-            done = client.post(url, {})
+            done = client.post(url, {"shown": shown_of(moved.content.decode())})
         assert not callbacks  # a scheduled TED calls nobody until its moment
         assert done.status_code == 302
         assert Wire.objects.get().state == Wire.State.SCHEDULED
@@ -229,7 +232,7 @@ def test_a_favourite_is_saved_on_confirmation_used_to_fill_the_form_and_deleted(
         to = payee()
         client = signed_in(maria)
         url = confirm_url(client.post(SEND, form_data(maria, to)))
-        client.post(url, {"save_favourite": "on", "nickname": "Aluguel"})
+        confirm(client, url, {"save_favourite": "on", "nickname": "Aluguel"})
         favourite = WireFavourite.objects.get()
         assert favourite.customer == maria.customer and favourite.nickname == "Aluguel"
         assert favourite.bank_ispb == NUBANK_ISPB and favourite.holder_tax_id == to["holder_tax_id"]
@@ -243,7 +246,7 @@ def test_a_favourite_is_saved_on_confirmation_used_to_fill_the_form_and_deleted(
         assert f'value="{to["account_number"]}"' in filled
         assert 'value="260 - NU PAGAMENTOS - IP"' in filled
         url = confirm_url(client.post(SEND, form_data(maria, to, "10,00")))
-        client.post(url, {"save_favourite": "on", "nickname": "Casa"})
+        confirm(client, url, {"save_favourite": "on", "nickname": "Casa"})
         assert WireFavourite.objects.get().nickname == "Casa"
 
         # Another customer cannot delete it; the owner can.
@@ -310,7 +313,7 @@ def test_another_customers_ted_does_not_exist():
         ({"branch": "12345"}, "branch", "4 dígitos"),
         ({"scheduled_for": "2026-11-30"}, "scheduled_for", "passado"),
         ({"scheduled_for": "2026-12-05"}, "scheduled_for", "dia útil"),  # a Saturday
-        ({"amount": "2.000,00"}, "amount", "Saldo insuficiente"),
+        ({"amount": "2.000,00"}, "amount", "R$ 1.000,00"),  # what is available, named
     ],
 )
 def test_bad_input_is_an_error_on_its_field_and_changes_nothing(change, field, message):
@@ -324,6 +327,22 @@ def test_bad_input_is_an_error_on_its_field_and_changes_nothing(change, field, m
         assert message in errors
         assert not Wire.objects.exists()
         assert balance_of(maria.pk) == (100_000, 100_000)
+
+
+def test_a_ted_above_the_daily_limit_is_refused_on_the_first_step_naming_the_limit():
+    """The first step asks the money gate the confirmation asks (level 1: R$ 5.000,00 a day),
+    with nothing written; a scheduled TED is judged when it goes."""
+    with time_machine.travel(IN_WINDOW, tick=False):
+        maria = ted_sender(1_000_000, level=1)
+        client = signed_in(maria)
+        response = client.post(SEND, form_data(maria, payee(), "5.000,01"))
+        assert response.status_code == 422
+        errors = errors_of(response)
+        assert 'href="#id_amount"' in errors and "R$ 5.000,00" in errors
+        assert not client.session.get("portal_pending_teds")
+        assert not Wire.objects.exists()
+        assert balance_of(maria.pk) == (1_000_000, 1_000_000)
+        assert confirm_url(client.post(SEND, form_data(maria, payee(), "4.995,00")))
 
 
 def test_errors_read_in_english_when_the_customer_chose_it():
@@ -353,7 +372,7 @@ def test_a_returned_ted_shows_its_reason():
         client = signed_in(maria)
         url = confirm_url(client.post(SEND, form_data(maria, payee(state="closed"))))
         with TestCase.captureOnCommitCallbacks(execute=True):
-            client.post(url, {})
+            confirm(client, url)
         assert services.wires_inbox_run() == 1
         wire = Wire.objects.get()
         assert wire.state == Wire.State.RETURNED

@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts import services
 from apps.accounts.models import Account
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     NoAddDeleteMixin,
@@ -31,7 +32,7 @@ def _account_transition_action(name: str, description: str):
         def perform(account: Account, reason: str) -> str:
             if account.kind == Account.Kind.INTERNAL:
                 # Blocking the reserves account would stop every Pix: not a console click.
-                raise Conflict("Internal ledger accounts are not changed from the admin.")
+                raise Conflict(_("Internal ledger accounts are not changed from the admin."))
             if name == "close":
                 done = services.account_close(
                     account_id=account.pk, actor=request.user, reason=reason
@@ -48,17 +49,21 @@ def _account_transition_action(name: str, description: str):
         )
 
     action.__name__ = name
+    state_change(
+        name,
+        available=lambda account: account.kind != Account.Kind.INTERNAL,
+        unavailable=_("Internal ledger accounts are not changed from the admin."),
+    )(action)
     return admin.action(description=description, permissions=("change",))(action)
 
 
 @admin.register(Account)
 class AccountAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, NoAddDeleteMixin, SimpleHistoryAdmin):
+    # Trimmed to fit 1280 px with the money columns in sight (#16): the owner and the kind
+    # are on the account's page and in the filters; a number or a ledger code, never both.
     list_display = (
         "name",
-        "owner",
-        "branch_number",
-        "kind",
-        "code",
+        "number_or_code",
         "state",
         "balance_display",
         "held_display",
@@ -114,6 +119,12 @@ class AccountAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, NoAddDeleteMixin, S
     @admin.display(description=_("branch/number"), ordering="number")
     def branch_number(self, obj: Account) -> str:
         return f"{obj.branch}/{obj.number}" if obj.number else "-"
+
+    @admin.display(description=_("branch/number or code"), ordering="number")
+    def number_or_code(self, obj: Account) -> str:
+        if obj.number:
+            return f"{obj.branch}/{obj.number}"
+        return obj.code or "-"
 
     @admin.display(description=_("balance"), ordering="balance_total")
     def balance_display(self, obj: Account) -> str:

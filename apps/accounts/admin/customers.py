@@ -12,6 +12,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from apps.accounts import services
 from apps.accounts.models import Account, Customer
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     NoAddDeleteMixin,
@@ -154,6 +155,7 @@ class CustomerAdmin(ReasonActionsMixin, HistoryViewOnlyMixin, NoAddDeleteMixin, 
             return super().get_historical_record_context_helper(request, historical_record)
         return _MaskedTaxIdHistory(self.model, historical_record)
 
+    @state_change("activate")
     @admin.action(description=_("Activate"), permissions=("change",))
     def activate(self, request: HttpRequest, queryset: QuerySet):
         """Activate a pending customer; it gets its first payment account if it has none."""

@@ -12,7 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import services
+from apps.accounts.ledger_lines import kind_label
 from apps.accounts.models import Account, JournalEntry, Posting, ReversalRequest
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import ReadOnlyAdmin, ReasonActionsMixin, admin_link, pretty_json
 from apps.core.errors import Conflict
 from apps.core.money import format_brl
@@ -30,7 +32,8 @@ class KindFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         kinds = JournalEntry.objects.order_by("kind").values_list("kind", flat=True).distinct()
-        return [(kind, kind) for kind in kinds]
+        # The kinds' labels in the reader's language (ledger_lines), never the codes.
+        return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
         if self.value():
@@ -65,7 +68,7 @@ class AccountIdFilter(admin.SimpleListFilter):
 
 class PostingInline(admin.TabularInline):
     model = Posting
-    fields = ("account_display", "amount_display", "kind", "created_at")
+    fields = ("account_display", "amount_display", "kind_display", "created_at")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -91,6 +94,39 @@ class PostingInline(admin.TabularInline):
     def amount_display(self, obj: Posting) -> str:
         return format_brl(obj.amount)
 
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, obj: JournalEntry | Posting) -> str:
+        return kind_label(obj.kind)
+
+
+def _reversible(entry: JournalEntry) -> bool:
+    """Neither a reversal itself nor reversed already (the entry button's condition)."""
+    if entry.reverses_id is not None:
+        return False
+    if hasattr(entry, "reversal_id"):  # annotated by the admin's queryset
+        return entry.reversal_id is None
+    return not JournalEntry.objects.filter(reverses_id=entry.pk).exists()
+
+
+def _why_not_reversible(entry: JournalEntry) -> str:
+    if entry.reverses_id is not None:
+        return gettext("A reversal cannot itself be reversed; post a new entry instead.")
+    return gettext("This entry was already reversed.")
+
+
+def _reversal_summary(entry: JournalEntry) -> str:
+    threshold = services.FOUR_EYES_THRESHOLD_CENTS
+    values = {"amount": format_brl(entry.positive_total or 0), "threshold": format_brl(threshold)}
+    if (entry.positive_total or 0) <= threshold:
+        return gettext(
+            "A mirror entry of %(amount)s is posted at once (up to %(threshold)s no second "
+            "approval is needed)."
+        ) % values
+    return gettext(
+        "Above %(threshold)s the reversal of %(amount)s waits for a second operator's "
+        "approval (four eyes): nothing is posted until then."
+    ) % values
+
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
@@ -99,7 +135,7 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
 
     list_display = (
         "id",
-        "kind",
+        "kind_display",
         "description",
         "created_at",
         "amount",
@@ -114,7 +150,7 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
     inlines = (PostingInline,)
     fields = (
         "id",
-        "kind",
+        "kind_display",
         "description",
         "amount",
         "created_at",
@@ -160,6 +196,10 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
     def amount(self, obj: JournalEntry) -> str:
         return format_brl(obj.positive_total or 0)
 
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, obj: JournalEntry | Posting) -> str:
+        return kind_label(obj.kind)
+
     @admin.display(description=_("reverses"))
     def reverses_link(self, obj: JournalEntry) -> str:
         return _entry_link(obj.reverses_id)
@@ -184,15 +224,13 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
     def has_reverse_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.add_reversalrequest")
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_request_reversal"] = (
-            obj is not None
-            and self.has_reverse_permission(request)
-            and obj.reverses_id is None
-            and getattr(obj, "reversal_id", None) is None
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
+    @state_change(
+        available=_reversible,
+        unavailable=_why_not_reversible,
+        amount=lambda entry: entry.positive_total or 0,
+        summary=_reversal_summary,
+        element_id="request-reversal",
+    )
     @admin.action(description=_("Request reversal"), permissions=("reverse",))
     def request_reversal(self, request: HttpRequest, queryset: QuerySet[JournalEntry]):
         threshold = format_brl(services.FOUR_EYES_THRESHOLD_CENTS)
@@ -200,10 +238,8 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
         def perform(entry: JournalEntry, reason: str) -> str:
             # The service refuses these too, but only once it posts: above the threshold it
             # would first leave a pending request that no approval can ever execute.
-            if entry.reverses_id is not None:
-                raise Conflict("A reversal cannot itself be reversed; post a new entry instead.")
-            if JournalEntry.objects.filter(reverses_id=entry.pk).exists():
-                raise Conflict("This entry was already reversed.")
+            if not _reversible(entry):
+                raise Conflict(_why_not_reversible(entry))
             rr = services.reversal_request(entry_id=entry.pk, reason=reason, actor=request.user)
             if rr.state == ReversalRequest.State.EXECUTED:
                 return gettext(
@@ -241,14 +277,21 @@ class JournalEntryAdmin(ReasonActionsMixin, ReadOnlyAdmin):
 
 @admin.register(Posting)
 class PostingAdmin(ReadOnlyAdmin):
-    list_display = ("id", "entry_link", "account_display", "amount_display", "kind", "created_at")
+    list_display = (
+        "id",
+        "entry_link",
+        "account_display",
+        "amount_display",
+        "kind_display",
+        "created_at",
+    )
     list_display_links = ("id",)
     list_filter = (AccountIdFilter, KindFilter)
     list_select_related = ("account",)
     search_help_text = _("Entry id (exact).")
     search_fields = ("=entry__id",)  # see get_search_results
     ordering = ("-id",)
-    fields = ("id", "entry_link", "account_display", "amount_display", "kind", "created_at")
+    fields = ("id", "entry_link", "account_display", "amount_display", "kind_display", "created_at")
     readonly_fields = fields
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
@@ -270,3 +313,7 @@ class PostingAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: Posting) -> str:
         return format_brl(obj.amount)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, obj: JournalEntry | Posting) -> str:
+        return kind_label(obj.kind)

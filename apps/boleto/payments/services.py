@@ -229,6 +229,12 @@ def _check_schedule(quote: BoletoQuote, scheduled_for: dt.date, today: dt.date) 
         )
 
 
+def boleto_schedule_check(*, quote: BoletoQuote, scheduled_for: dt.date, today: dt.date) -> None:
+    """Would `boleto_pay` take a schedule for this day? (The portal's first step asks it,
+    so the date's refusal lands on the date field; moves nothing.)"""
+    _check_schedule(quote, scheduled_for, today)
+
+
 def _payment_row(account: Account, quote: BoletoQuote, **extra: Any) -> BoletoPayment:
     decoded = quote.decoded
     return BoletoPayment(

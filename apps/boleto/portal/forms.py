@@ -52,6 +52,10 @@ MESSAGES = {
     "code_required": _("Paste or type the boleto's code."),
     "code_invalid": _("This code is not valid: %(rule)s. Check it and type it again."),
     "amount_required": _("Enter the amount."),
+    "amount_choose": _("This boleto lets the payer choose the amount: type it."),
+    "amount_fixed": _(
+        "This boleto asks %(amount)s on %(date)s: leave the amount empty to pay what it asks."
+    ),
     "amount_too_large": _("The amount is too large."),
     "schedule_past": _("The date cannot be in the past."),
     "schedule_far": _("A payment can be scheduled at most one year ahead."),
@@ -134,7 +138,8 @@ def _date_widget() -> forms.DateInput:
 
 
 class PayForm(BoletoPortalForm):
-    """Step 1: the code as pasted and the account; the codec checks every digit."""
+    """Step 1: the code as pasted, the account, the amount when the boleto lets the payer
+    choose it and the day; the codec checks every digit."""
 
     account = AccountChoiceField(
         label=_("From account"), queryset=Account.objects.none(), empty_label=None
@@ -155,30 +160,12 @@ class PayForm(BoletoPortalForm):
         error_messages={"required": MESSAGES["code_required"]},
     )
 
-    domain_fields = {"code": "code", "account": "account", "amount": "code"}
-
-    def __init__(self, *args, user, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = account_selectors.accounts_of_user(user=user)
-        self.decoded: DecodedCode | None = None
-
-    def clean_code(self) -> str:
-        text = self.cleaned_data["code"]
-        try:
-            self.decoded = decode(text, today=brasilia_today())
-        except CodeError as error:
-            raise forms.ValidationError(code_error_message(error.rule), code="invalid") from None
-        return self.decoded.barcode
-
-
-class PayConfirmForm(BoletoPortalForm):
-    """Step 2: the amount (only when the boleto lets the payer choose it) and a date."""
-
+    # Chosen here: the confirmation shows the amount and the day as fixed text.
     amount = forms.CharField(
-        label=_("Amount to pay (R$)"),
+        label=_("Amount to pay (R$, only if the boleto lets you choose)"),
         required=False,
         max_length=24,
-        help_text=_("This boleto lets the payer choose the amount."),
+        help_text=_("Leave it empty: a boleto with an amount is paid with what it asks."),
         widget=forms.TextInput(attrs=AMOUNT_WIDGET_ATTRS),
     )
     scheduled_for = forms.DateField(
@@ -189,20 +176,33 @@ class PayConfirmForm(BoletoPortalForm):
         widget=_date_widget(),
     )
 
-    domain_fields = {"amount": "amount", "scheduled_for": "scheduled_for"}
+    domain_fields = {
+        "code": "code",
+        "account": "account",
+        "amount": "amount",
+        "scheduled_for": "scheduled_for",
+    }
 
-    def __init__(self, *args, amount_editable: bool, today: date, **kwargs) -> None:
+    def __init__(self, *args, user, today: date | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.fields["account"].queryset = account_selectors.accounts_of_user(user=user)
+        self.today = today or brasilia_today()
         self.fields["scheduled_for"].widget.attrs.update(
-            min=(today + timedelta(days=1)).isoformat(),
-            max=(today + timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(),
+            min=(self.today + timedelta(days=1)).isoformat(),
+            max=(self.today + timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(),
         )
-        if not amount_editable:
-            del self.fields["amount"]
+        self.decoded: DecodedCode | None = None
+
+    def clean_code(self) -> str:
+        text = self.cleaned_data["code"]
+        try:
+            self.decoded = decode(text, today=self.today)
+        except CodeError as error:
+            raise forms.ValidationError(code_error_message(error.rule), code="invalid") from None
+        return self.decoded.barcode
 
     def clean_amount(self) -> int | None:
-        return _amount(self.cleaned_data.get("amount", ""), required=True)
+        return _amount(self.cleaned_data.get("amount", ""), required=False)
 
     def clean_scheduled_for(self) -> date | None:
         day = self.cleaned_data.get("scheduled_for")

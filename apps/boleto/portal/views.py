@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import selectors as account_selectors
+from apps.accounts import services as account_services
 from apps.accounts.models import Customer
 from apps.boleto import selectors
 from apps.boleto.codecs.codes import CodeError, format_linha, linha_from_barcode
@@ -42,13 +43,14 @@ from apps.boleto.issuing.services import BoletoRequest
 from apps.boleto.models import Boleto, BoletoPayment
 from apps.boleto.payments import services as payments
 from apps.boleto.portal.forms import (
+    MESSAGES,
     IssuedFilterForm,
     IssueForm,
-    PayConfirmForm,
     PayForm,
     domain_error_message,
 )
 from apps.core.errors import DomainError
+from apps.core.forms import ConfirmationForm
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
 from apps.core.pending import SessionPending
@@ -117,13 +119,60 @@ def _render_pay(request: HttpRequest, form: PayForm, status: int = 200) -> HttpR
     return render(request, "portal/boleto/pay.html", {"form": form}, status=status)
 
 
-def _start_payment(request: HttpRequest, form: PayForm) -> HttpResponse:
-    """A valid code: ask CIP what it asks today and park it for the confirmation."""
+def _amount_to_pay(form: PayForm, quote: payments.BoletoQuote) -> int | None:
+    """The amount the confirmation will show, fixed: what the boleto asks on the day, or
+    the one typed when it lets the payer choose; None (with the form error) otherwise."""
+    typed = form.cleaned_data["amount"]
+    if quote.amount == 0:
+        if typed is None:
+            form.add_error("amount", MESSAGES["amount_choose"])
+        return typed
+    if typed is not None and typed != quote.amount:
+        form.add_error(
+            "amount",
+            str(MESSAGES["amount_fixed"])
+            % {"amount": format_brl(quote.amount), "date": quote.day.strftime("%d/%m/%Y")},
+        )
+        return None
+    return quote.amount
+
+
+def _first_step_checks(form: PayForm, quote: payments.BoletoQuote, amount: int) -> bool:
+    """What the confirmation would refuse, said on the form now (nothing moves): a
+    schedule's day; a payment now must pass the money gate (limits, the KYC level) and
+    fit the available balance. A schedule is judged on its day. True when it can go on."""
     data = form.cleaned_data
     try:
-        quote = payments.boleto_quote(code=data["code"])
+        if data["scheduled_for"] is not None:
+            payments.boleto_schedule_check(
+                quote=quote, scheduled_for=data["scheduled_for"], today=form.today
+            )
+        else:
+            account_services.debit_precheck(
+                account=data["account"], product="boleto", amount_cents=amount
+            )
+    except DomainError as exc:
+        if exc.field == "scheduled_for":
+            form.add_domain_error(exc)
+        else:
+            form.add_check_error(exc)
+        return False
+    return True
+
+
+def _start_payment(request: HttpRequest, form: PayForm) -> HttpResponse:
+    """A valid code: ask CIP what it asks on the day, check what the confirmation would
+    refuse, and park it for the confirmation."""
+    data = form.cleaned_data
+    scheduled_for = data["scheduled_for"]
+    try:
+        quote = payments.boleto_quote(code=data["code"], day=scheduled_for or form.today)
     except DomainError as exc:
         form.add_domain_error(exc, field="code")
+        return _render_pay(request, form, status=422)
+    amount = _amount_to_pay(form, quote)
+    if amount is None or not _first_step_checks(form, quote, amount):
+        form.focus_first_error()
         return _render_pay(request, form, status=422)
     token = str(uuid.uuid4())
     pending = PENDING.all(request)
@@ -131,8 +180,14 @@ def _start_payment(request: HttpRequest, form: PayForm) -> HttpResponse:
         "account_id": data["account"].pk,
         "account_number": data["account"].number,
         "code": data["code"],
+        "amount": amount,
+        "editable": quote.amount == 0,
+        "scheduled_for": _iso(scheduled_for),
         "quote": _quote_dict(quote),
-        "form": {"account": str(data["account"].pk), "code": str(form.data.get("code", ""))},
+        "form": {
+            name: str(form.data.get(name, ""))[:80]
+            for name in ("account", "code", "amount", "scheduled_for")
+        },
         "created": time.time(),
     }
     PENDING.save(request, pending)
@@ -142,10 +197,11 @@ def _start_payment(request: HttpRequest, form: PayForm) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest) -> HttpResponse:
-    """Step 1: the code (barcode or linha, as pasted) and the account. A valid POST asks
-    CIP about the boleto and moves on to the confirmation; no money moves."""
+    """Step 1: the code (barcode or linha, as pasted), the account, the amount when the
+    payer chooses it and the day. A valid POST asks CIP about the boleto, checks the
+    balance and limits, and moves on to the confirmation; no money moves."""
     if request.method == "POST":
-        form = PayForm(data=request.POST, user=request.user)
+        form = PayForm(data=request.POST, user=request.user, today=brasilia_today())
         if not form.is_valid():
             return _render_pay(request, form, status=400)
         return _start_payment(request, form)
@@ -155,7 +211,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         initial = dict(edit["form"])
     elif request.GET.get("code"):
         initial["code"] = request.GET["code"][:80]
-    form = PayForm(initial=initial, user=request.user)
+    form = PayForm(initial=initial, user=request.user, today=brasilia_today())
     if not form.fields["account"].queryset.exists():
         return _no_account(request)
     return _render_pay(request, form)
@@ -221,79 +277,98 @@ def _pay_execute(
 
 
 def _render_confirm(request, token: str, pending: dict, form, status: int = 200):
+    scheduled = pending["scheduled_for"]
     context = {
         "token": token,
         "p": pending,
         "quote": _quote_view(pending["quote"]),
+        "scheduled_for": dt.date.fromisoformat(scheduled) if scheduled else None,
         "form": form,
     }
     return render(request, "portal/boleto/pay_confirm.html", context, status=status)
 
 
-def _requote_for(pending: dict, day: dt.date, form: PayConfirmForm, editable: bool) -> bool:
-    """A payment on another day than the one quoted: ask CIP again for that day. True when
-    the customer must look again (the amount moved, or CIP refused); the form says why."""
+def _shown_payment(pending: dict) -> dict:
+    """What the confirmation shows, and signs: the POST pays only these values."""
+    quote = pending["quote"]
+    return {
+        "amount": pending["amount"],
+        "day": quote["day"],
+        "scheduled_for": pending["scheduled_for"],
+        "beneficiary": quote["beneficiary_name"],
+        "document": quote["masked_document"],
+        "linha": quote["linha"],
+        "account": pending["account_number"],
+    }
+
+
+def _requote_today(pending: dict, today: dt.date, form: ConfirmationForm) -> bool:
+    """A payment now, confirmed on another day than the one quoted (a page left open over
+    midnight): ask CIP again for today. True when the customer must look again (the amount
+    moved, or CIP refused); the form says why and shows the new values."""
     try:
-        quote = payments.boleto_quote(code=pending["code"], day=day)
+        quote = payments.boleto_quote(code=pending["code"], day=today)
     except DomainError as exc:
-        form.add_domain_error(exc, field="scheduled_for")
+        form.add_domain_error(exc)
         return True
-    old_amount = pending["quote"]["amount"]
+    moved = not pending["editable"] and quote.amount != pending["amount"]
     pending["quote"] = _quote_dict(quote)
-    if not editable and quote.amount != old_amount:
+    if not pending["editable"]:
+        pending["amount"] = quote.amount
+    form.show(_shown_payment(pending))
+    if moved:
         form.add_error(
-            "scheduled_for",
+            None,
             _("On %(date)s this boleto asks %(amount)s. Check the amount and confirm again.")
-            % {"date": day.strftime("%d/%m/%Y"), "amount": format_brl(quote.amount)},
+            % {"date": today.strftime("%d/%m/%Y"), "amount": format_brl(quote.amount)},
         )
         form.focus_first_error()
-        return True
-    return False
+    return moved
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
-    """Step 2: who gets the money and what the boleto asks today, the amount when the
-    payer chooses it, an optional date; the POST pays (or schedules), once."""
+    """Step 2: who gets the money, what the boleto asks and the day, all as fixed text
+    (chosen in step 1); the POST pays (or schedules) exactly those, once."""
     token = str(token)
     if _paid_by_token(request, token) is not None:
         return redirect("portal:boleto:pay_receipt", token=token)
     pending_all = PENDING.all(request)
     pending = pending_all.get(token)
-    if pending is None:
+    if pending is None or "amount" not in pending:
         messages.warning(request, _("This payment expired or was already handled. Start again."))
         return redirect("portal:boleto:pay")
-    editable = pending["quote"]["amount"] == 0
-    today = brasilia_today()
-    form = PayConfirmForm(
+    form = ConfirmationForm(
         data=request.POST if request.method == "POST" else None,
-        amount_editable=editable,
-        today=today,
+        token=token,
+        values=_shown_payment(pending),
     )
     if request.method == "GET":
         return _render_confirm(request, token, pending, form)
-    if not form.is_valid():
+    if not form.is_valid():  # altered: nothing is paid, the page asks again
         return _render_confirm(request, token, pending, form, status=400)
-    scheduled_for = form.cleaned_data["scheduled_for"]
-    day = scheduled_for or today
-    if pending["quote"]["day"] != day.isoformat():
-        moved = _requote_for(pending, day, form, editable)
+    scheduled_for = (
+        dt.date.fromisoformat(pending["scheduled_for"]) if pending["scheduled_for"] else None
+    )
+    today = brasilia_today()
+    if scheduled_for is None and pending["quote"]["day"] != today.isoformat():
+        moved = _requote_today(pending, today, form)
         PENDING.save(request, pending_all)
         if moved:
             return _render_confirm(request, token, pending, form, status=422)
-    amount = form.cleaned_data["amount"] if editable else pending["quote"]["amount"]
     try:
         _pay_execute(
             request=request,
             token=token,
             pending=pending,
-            amount_cents=amount,
+            amount_cents=pending["amount"],
             scheduled_for=scheduled_for,
         )
     except DomainError as exc:
-        # The pending payment stays: the customer may change the date or go back.
-        form.add_domain_error(exc)
+        # The pending payment stays: the customer may go back and change it.
+        form.add_error(None, domain_error_message(exc))
+        form.focus_first_error()
         return _render_confirm(request, token, pending, form, status=422)
     pending_all.pop(token, None)
     PENDING.save(request, pending_all)
@@ -333,8 +408,8 @@ def dda(request: HttpRequest) -> HttpResponse:
     if customer is None or not accounts:
         return _no_account(request)
     rows = [
-        {"title": title, "linha": _linha_of(title.barcode)}
-        for title in selectors.dda_of(customer=customer)
+        {"title": title, "linha": _linha_of(title.barcode), "dom_id": f"dda-linha-{number}"}
+        for number, title in enumerate(selectors.dda_of(customer=customer), start=1)
     ]
     context = {"rows": rows, "accounts": accounts}
     return render(request, "portal/boleto/dda.html", context)
@@ -457,6 +532,15 @@ def issued(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/boleto/issued.html", context)
 
 
+def _pix_code(boleto: Boleto) -> str | None:
+    """A hybrid boleto's Pix Copia e Cola, while it can still be paid (to copy and share)."""
+    if not boleto.pix_charge_id or boleto.state != Boleto.State.REGISTERED:
+        return None
+    from apps.pix.charges import services as pix_charges
+
+    return pix_charges.charge_brcode_of(charge_id=boleto.pix_charge_id)
+
+
 @login_required
 @require_safe
 @not_found_is_404
@@ -466,6 +550,7 @@ def issued_detail(request: HttpRequest, boleto_id: uuid.UUID) -> HttpResponse:
         "boleto": boleto,
         "linha": format_linha(boleto.linha),
         "can_cancel": boleto.state == Boleto.State.REGISTERED,
+        "pix_code": _pix_code(boleto),
     }
     return render(request, "portal/boleto/issued_detail.html", context)
 

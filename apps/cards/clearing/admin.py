@@ -20,6 +20,7 @@ from apps.cards.clearing.models import (
     ClearingLine,
     ClearingSettlement,
 )
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyAdmin,
@@ -206,6 +207,14 @@ class ClearingExceptionAdmin(
     def has_resolve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("cards.change_clearingexception")
 
+    @state_change(
+        "charge",
+        amount=lambda exception: exception.amount,
+        summary=_(
+            "A positive amount is debited from the customer's account, a negative one "
+            "credited to it, against the suspense account."
+        ),
+    )
     @admin.action(description=_("Settle with the customer"), permissions=("resolve",))
     def charge_customer(self, request: HttpRequest, queryset: QuerySet[ClearingException]):
         def perform(exception: ClearingException, reason: str) -> str:
@@ -228,6 +237,11 @@ class ClearingExceptionAdmin(
             ),
         )
 
+    @state_change(
+        "close",
+        amount=lambda exception: exception.amount,
+        summary=_("The amount stays in suspense (a chargeback, or a loss written off)."),
+    )
     @admin.action(description=_("Close without the customer"), permissions=("resolve",))
     def close_exception(self, request: HttpRequest, queryset: QuerySet[ClearingException]):
         def perform(exception: ClearingException, reason: str) -> str:

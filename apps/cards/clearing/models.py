@@ -35,19 +35,19 @@ class ClearingFile(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120)
     digest = models.CharField(_("SHA-256"), max_length=64, unique=True)
-    content = models.TextField()
+    content = models.TextField(verbose_name=_("content"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     network = models.CharField(_("network"), max_length=8, blank=True)
     business_day = models.DateField(_("business day"), null=True, blank=True)
     file_sequence = models.PositiveIntegerField(_("file sequence"), null=True, blank=True)
-    line_count = models.PositiveIntegerField(default=0)
+    line_count = models.PositiveIntegerField(verbose_name=_("line count"), default=0)
     # What the trailer says the issuer owes the network (negative: is owed), centavos.
     net = models.BigIntegerField(_("net"), default=0)
-    totals = models.JSONField(default=dict, blank=True)
-    error_line = models.PositiveIntegerField(null=True, blank=True)
-    error_field = models.CharField(max_length=80, blank=True)
-    error_message = models.CharField(max_length=300, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    totals = models.JSONField(verbose_name=_("totals"), default=dict, blank=True)
+    error_line = models.PositiveIntegerField(verbose_name=_("error line"), null=True, blank=True)
+    error_field = models.CharField(verbose_name=_("error field"), max_length=80, blank=True)
+    error_message = models.CharField(verbose_name=_("error message"), max_length=300, blank=True)
+    processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -69,16 +69,24 @@ class ClearingLine(models.Model):
         QUEUED = "queued", _("sent to the operators' queue")
         DUPLICATE = "duplicate", _("duplicate (applied before)")
 
-    file = models.ForeignKey(ClearingFile, on_delete=models.PROTECT, related_name="lines")
-    line_number = models.PositiveIntegerField()
+    file = models.ForeignKey(
+        ClearingFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField(verbose_name=_("line number"))
     transaction_code = models.CharField(_("transaction code"), max_length=2)
-    arn = models.CharField("ARN", max_length=23)
+    arn = models.CharField(_("ARN"), max_length=23)
     original_arn = models.CharField(_("original ARN"), max_length=23, blank=True)
     card = models.ForeignKey(
-        "cards.Card", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "cards.Card",
+        verbose_name=_("card"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     authorization = models.ForeignKey(
         "cards.Authorization",
+        verbose_name=_("authorization"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -90,12 +98,12 @@ class ClearingLine(models.Model):
     amount = models.BigIntegerField(_("amount"), help_text=_("centavos"))
     transaction_date = models.DateField(_("transaction date"))
     merchant_name = models.CharField(_("merchant"), max_length=40, blank=True)
-    mcc = models.CharField("MCC", max_length=4, blank=True)
+    mcc = models.CharField(_("MCC"), max_length=4, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     # The journal entries this line posted (a capture, an extra debit, a suspense entry...).
-    entry_ids = models.JSONField(default=list, blank=True)
-    detail = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    entry_ids = models.JSONField(verbose_name=_("entry ids"), default=list, blank=True)
+    detail = models.CharField(verbose_name=_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["file", "line_number"]
@@ -139,29 +147,46 @@ class ClearingException(FSMModel):
         CLOSED = "closed", _("closed")
 
     line = models.ForeignKey(
-        ClearingLine, null=True, blank=True, on_delete=models.PROTECT, related_name="exceptions"
+        ClearingLine,
+        verbose_name=_("line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exceptions",
     )
     settlement = models.ForeignKey(
         "ClearingSettlement",
+        verbose_name=_("settlement"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="exceptions",
     )
     reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
-    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.OPEN, choices=State.choices, protected=True
+    )
     # Signed, centavos: positive is money the customer owes (debited from suspense), negative
     # money owed to the customer (a refund we could not credit).
     amount = models.BigIntegerField(_("amount"), help_text=_("centavos"))
     account_id = models.BigIntegerField(_("account"), null=True, blank=True)
-    detail = models.CharField(max_length=300, blank=True)
-    suspense_entry_id = models.BigIntegerField(null=True, blank=True)
-    resolution_entry_id = models.BigIntegerField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    detail = models.CharField(verbose_name=_("detail"), max_length=300, blank=True)
+    suspense_entry_id = models.BigIntegerField(
+        verbose_name=_("suspense entry ID"), null=True, blank=True
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=300, blank=True)
+    resolution_entry_id = models.BigIntegerField(
+        verbose_name=_("resolution entry ID"), null=True, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(verbose_name=_("resolution"), max_length=300, blank=True)
     history = tracked_history()
 
     class Meta:
@@ -188,8 +213,8 @@ class ClearingSettlement(TimeStampedModel):
     business_day = models.DateField(_("business day"), unique=True)
     network_net = models.BigIntegerField(_("network's net"), help_text=_("centavos we owe"))
     files_net = models.BigIntegerField(_("files' net"), help_text=_("centavos we owe"))
-    file_count = models.PositiveIntegerField(default=0)
-    entry_id = models.BigIntegerField(null=True, blank=True)
+    file_count = models.PositiveIntegerField(verbose_name=_("file count"), default=0)
+    entry_id = models.BigIntegerField(verbose_name=_("entry ID"), null=True, blank=True)
 
     class Meta:
         ordering = ["-business_day"]

@@ -46,6 +46,7 @@ from collections import Counter
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import services as accounts
 from apps.accounts.errors import AccountUnavailable, InsufficientFunds, UnknownAccount
@@ -611,9 +612,12 @@ class _Applier:
 def _locked_open_exception(exception_id: int) -> ClearingException:
     exception = ClearingException.objects.select_for_update().filter(pk=exception_id).first()
     if exception is None:
-        raise NotFound("Clearing exception not found.")
+        raise NotFound(_("Clearing exception not found."))
     if exception.state != ClearingException.State.OPEN:
-        raise Conflict(f"The exception is already {exception.get_state_display()}.")
+        raise Conflict(
+            _("The exception is already %(state)s."),
+            params={"state": exception.get_state_display()},
+        )
     return exception
 
 
@@ -622,10 +626,10 @@ def exception_charge(*, exception_id: int, actor, reason: str) -> ClearingExcept
     """Settle a queue item with its customer out of suspense: a debit of what the network
     took (card_purchase), or a credit of what it paid (card_refund)."""
     if not reason.strip():
-        raise ValidationFailed("A reason is required.", field="reason")
+        raise ValidationFailed(_("A reason is required."), field="reason")
     exception = _locked_open_exception(exception_id)
     if exception.account_id is None:
-        raise Conflict("No customer account to settle this exception with: close it instead.")
+        raise Conflict(_("No customer account to settle this exception with: close it instead."))
     amount = exception.amount
     line = exception.line
     metadata = {
@@ -655,7 +659,7 @@ def exception_close(*, exception_id: int, actor, reason: str) -> ClearingExcepti
     """Close a queue item without touching the customer (a chargeback raised with the
     network, a loss written off): its money stays in suspense for accounting."""
     if not reason.strip():
-        raise ValidationFailed("A reason is required.", field="reason")
+        raise ValidationFailed(_("A reason is required."), field="reason")
     exception = _locked_open_exception(exception_id)
     exception.resolved_by = actor if getattr(actor, "pk", None) else None
     exception.resolved_at = timezone.now()

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.cards.fraud import feedback, rules
 from apps.cards.fraud.models import FraudDecisionRecord, FraudReview, FraudRule
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyAdmin,
@@ -213,10 +214,21 @@ class FraudReviewAdmin(_CardColumns, ReasonActionsMixin, HistoryViewOnlyMixin, S
         )
         return self.run_with_reason(request, queryset, title=title, perform=perform)
 
+    @state_change(
+        available=lambda review: review.state == FraudReview.State.OPEN,
+        unavailable=_("This review is already closed."),
+        amount=lambda review: review.authorization.amount,
+    )
     @admin.action(description=_("Close as legitimate"), permissions=("change",))
     def close_legitimate(self, request, queryset):
         return self._close(request, queryset, fraud=False)
 
+    @state_change(
+        available=lambda review: review.state == FraudReview.State.OPEN,
+        unavailable=_("This review is already closed."),
+        amount=lambda review: review.authorization.amount,
+        summary=_("The purchase is marked as fraud and the card is blocked."),
+    )
     @admin.action(description=_("Close as fraud (blocks the card)"), permissions=("change",))
     def close_fraud(self, request, queryset):
         return self._close(request, queryset, fraud=True)

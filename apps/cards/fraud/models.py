@@ -90,11 +90,13 @@ class CardKnownAttribute(models.Model):
         SEEN = "seen", _("approved purchase")
         CONFIRMED = "confirmed", _("confirmed by the customer")
 
-    card = models.ForeignKey("cards.Card", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    value = models.CharField(max_length=64)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    card = models.ForeignKey(
+        "cards.Card", verbose_name=_("card"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(verbose_name=_("value"), max_length=64)
+    source = models.CharField(verbose_name=_("source"), max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("known device or country of a card")
@@ -115,7 +117,10 @@ class FraudReview(TimeStampedModel):
         FRAUD = "fraud", _("closed: fraud")
 
     authorization = models.OneToOneField(
-        "cards.Authorization", on_delete=models.PROTECT, related_name="fraud_review"
+        "cards.Authorization",
+        verbose_name=_("authorization"),
+        on_delete=models.PROTECT,
+        related_name="fraud_review",
     )
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True

@@ -32,7 +32,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import selectors as account_selectors
-from apps.accounts import services as account_services
 from apps.accounts.models import Customer
 from apps.core.errors import DomainError
 from apps.core.money import cents_to_str, format_brl
@@ -103,12 +102,14 @@ def _no_account(request: HttpRequest) -> HttpResponse:
 
 
 def _locked_message(customer: Customer) -> str:
-    """Why the customer may not apply yet (the money gate's own words), or ""."""
-    try:
-        account_services.money_gate.require_level(customer, "loans")
-    except DomainError as exc:
-        return exc.message
-    return ""
+    """Why the customer may not apply (the KYC level in the money gate's own words, or the
+    product's condition: loans are for natural persons), or ""."""
+    return account_selectors.product_refusal(customer=customer, product="loans") or ""
+
+
+def _locked_by_level(customer: Customer) -> bool:
+    """Whether verifying the identity would unlock loans (else the page links no KYC)."""
+    return not account_selectors.has_feature(customer, "loans")
 
 
 def _cents(value: Decimal) -> int:
@@ -131,7 +132,11 @@ def home(request: HttpRequest) -> HttpResponse:
     loans = selectors.loans_of_customer(customer=customer).annotate(
         next_due=Min("installments__due_date", filter=Q(installments__paid_at__isnull=True))
     )
-    context = {"loans": loans, "locked_message": _locked_message(customer)}
+    context = {
+        "loans": loans,
+        "locked_message": _locked_message(customer),
+        "locked_by_level": _locked_by_level(customer),
+    }
     return render(request, "portal/loans/home.html", context)
 
 
@@ -219,6 +224,7 @@ def _render_apply(request, customer: Customer, form: ApplyForm, status: int = 20
     context = {
         "form": form,
         "locked_message": _locked_message(customer),
+        "locked_by_level": _locked_by_level(customer),
         "open_application": open_application,
     }
     return render(request, "portal/loans/apply.html", context, status=status)

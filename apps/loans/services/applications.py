@@ -92,11 +92,19 @@ def _account(customer: Customer, account_id: Any) -> Account:
     return found
 
 
-def _age(customer: Customer, today: dt.date) -> int:
+def persons_only(customer: Customer) -> str | None:
+    """Loans are offered to natural persons only, for now: None for a person, else why not.
+    Registered with accounts as the product's condition (`register_product_condition`), so
+    the portal names loans only to whom `loan_apply` may lend."""
     if customer.kind != Customer.Kind.PERSON:
-        raise Forbidden(
-            _("Loans are offered to natural persons for now."), code="loans_persons_only"
-        )
+        return _("Loans are offered to natural persons for now.")
+    return None
+
+
+def _age(customer: Customer, today: dt.date) -> int:
+    refusal = persons_only(customer)
+    if refusal is not None:
+        raise Forbidden(refusal, code="loans_persons_only")
     born = kyc.verified_birth_date(customer=customer)
     if born is None:
         raise Forbidden(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -57,7 +58,7 @@ def active_key_of_user(*, user, key: str) -> PixKey:
         .first()
     )
     if pix_key is None:
-        raise NotFound("Pix key not found.")
+        raise NotFound(_("Pix key not found."))
     return pix_key
 
 

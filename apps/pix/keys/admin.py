@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.core.admin_masking import (
     TaxIdKeyMaskingMixin,
 )
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyMixin,
@@ -87,6 +88,16 @@ class PixKeyAdmin(
     def has_delete_key_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("pix.change_pixkey")
 
+    @state_change(
+        available=lambda key: key.state
+        in (
+            PixKey.State.ACTIVE,
+            PixKey.State.REGISTERING,
+            PixKey.State.PENDING_OWNERSHIP,
+            PixKey.State.AWAITING_CLAIM,
+        ),
+        unavailable=_("Only a key that is active or being registered can be deleted."),
+    )
     @admin.action(description=_("Delete from the DICT"), permissions=("delete_key",))
     def delete_from_dict(self, request: HttpRequest, queryset: QuerySet[PixKey]):
         def perform(pix_key: PixKey, reason: str) -> str:
@@ -164,6 +175,10 @@ class PixClaimAdmin(
     def has_handle_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("pix.change_pixclaim")
 
+    @state_change(
+        available=lambda claim: claim.role == PixClaim.Role.DONOR and not claim.is_final,
+        unavailable=_("Only an open claim against one of our keys can be confirmed."),
+    )
     @admin.action(description=_("Give the key up (holder's request)"), permissions=("handle",))
     def give_key_up(self, request: HttpRequest, queryset: QuerySet[PixClaim]):
         def perform(claim: PixClaim, reason: str) -> str:
@@ -178,6 +193,10 @@ class PixClaimAdmin(
             notice=_("Only claims against our keys (role donor) can be confirmed."),
         )
 
+    @state_change(
+        available=lambda claim: not claim.is_final,
+        unavailable=_("This claim is already closed."),
+    )
     @admin.action(
         description=_("Cancel (withdraw ours / refuse as fraud)"), permissions=("handle",)
     )

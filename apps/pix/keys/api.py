@@ -15,6 +15,7 @@ Errors are problem+json (apps.core.errors); someone else's account, key or claim
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -39,7 +40,7 @@ from apps.pix.models import ClaimTypes, PixClaim, PixKey
 def _customer_of(request) -> Customer:
     customer = account_selectors.customer_of_user(user=request.user)
     if customer is None:
-        raise NotFound("No customer profile for this user.")
+        raise NotFound(_("No customer profile for this user."))
     return customer
 
 
@@ -129,7 +130,7 @@ def _int_or_404(raw: str) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise NotFound("Account not found.") from None
+        raise NotFound(_("Account not found.")) from None
 
 
 class KeyDetailApi(APIView):

@@ -16,10 +16,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Account
 from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
+from apps.core.i18n import in_language_of
 from apps.pix import locks, participants
 from apps.pix.adapters import dict as dict_api
 from apps.pix.adapters import dict_client
@@ -70,18 +73,20 @@ class ClaimCancelOutcome:
 def _check_claim_type(claim_type: str, key_type: str) -> None:
     if claim_type not in (dict_api.OWNERSHIP, dict_api.PORTABILITY):
         raise ValidationFailed(
-            "Claim type is OWNERSHIP or PORTABILITY.", field="type", value=claim_type
+            _("Claim type is OWNERSHIP or PORTABILITY."), field="type", value=claim_type
         )
     if claim_type == dict_api.OWNERSHIP and key_type not in KeyType.OWNERSHIP_CLAIMABLE:
         raise ValidationFailed(
-            "Only phone and e-mail keys admit an ownership claim; CPF/CNPJ keys move by "
-            "portability.",
+            _(
+                "Only phone and e-mail keys admit an ownership claim; CPF/CNPJ keys move by "
+                "portability."
+            ),
             code="claim_type_not_allowed",
             field="type",
         )
     if claim_type == dict_api.PORTABILITY and key_type not in KeyType.PORTABLE:
         raise ValidationFailed(
-            "Random keys (EVP) cannot be ported: register a new one here.",
+            _("Random keys (EVP) cannot be ported: register a new one here."),
             code="claim_type_not_allowed",
             field="type",
         )
@@ -119,8 +124,10 @@ def claim_open(
             pix_key is None or pix_key.possession_verified_at is None
         ):
             raise ValidationFailed(
-                "Prove you hold this key first: register it (POST /api/v1/pix/keys) and "
-                "confirm the code sent to it; the claim is offered then.",
+                _(
+                    "Prove you hold this key first: register it (POST /api/v1/pix/keys) and "
+                    "confirm the code sent to it; the claim is offered then."
+                ),
                 code="possession_proof_required",
                 field="key",
             )
@@ -135,7 +142,7 @@ def claim_open(
             .exclude(pk=pix_key.pk)
             .exists()
         ):
-            raise Conflict("A claim for this key is already in progress.", code="claim_exists")
+            raise Conflict(_("A claim for this key is already in progress."), code="claim_exists")
         record = client.create_claim(
             claim_type=claim_type,
             key_type=key_type,
@@ -220,23 +227,33 @@ def _mirror(claim: PixClaim, record: dict_api.DictClaimRecord, *, by) -> bool:
 
 
 def _notify_donor(claim: PixClaim) -> None:
-    email = claim.customer.user.email
-    deadline = date_format(timezone.localtime(claim.resolution_period_end), "DATETIME_FORMAT")
+    user = claim.customer.user
+    email = user.email
     key = mask_key(claim.key_type, claim.key)
-    other = participants.name_of(claim.counterpart_ispb)
-    if claim.claim_type == dict_api.PORTABILITY:
-        body = (
-            f"You asked {other} to bring your Pix key {key} there (portability). Confirm or "
-            f"refuse it in the app by {deadline}; unanswered, the request is cancelled and "
-            f"the key stays here."
-        )
-    else:
-        body = (
-            f"Someone at {other} claims your Pix key {key}, saying the phone number or e-mail "
-            f"is now theirs. To keep it, prove you still hold it (we send a code to it) by "
-            f"{deadline}. Unanswered, the key is released to the claimer."
-        )
-    subject = f"{settings.PIX_PARTICIPANT_NAME}: a claim on your Pix key {key}"
+    # In the holder's language (apps.core.i18n), with the deadline in Brasilia time.
+    with in_language_of(user):
+        values = {
+            "bank": settings.PIX_PARTICIPANT_NAME,
+            "other": participants.name_of(claim.counterpart_ispb),
+            "key": key,
+            "deadline": date_format(
+                timezone.localtime(claim.resolution_period_end), "DATETIME_FORMAT"
+            ),
+        }
+        if claim.claim_type == dict_api.PORTABILITY:
+            body = gettext(
+                "You asked %(other)s to bring your Pix key %(key)s there (portability). "
+                "Confirm or refuse it in the app by %(deadline)s; unanswered, the request is "
+                "cancelled and the key stays here."
+            )
+        else:
+            body = gettext(
+                "Someone at %(other)s claims your Pix key %(key)s, saying the phone number or "
+                "e-mail is now theirs. To keep it, prove you still hold it (we send a code to "
+                "it) by %(deadline)s. Unanswered, the key is released to the claimer."
+            )
+        body %= values
+        subject = gettext("%(bank)s: a claim on your Pix key %(key)s") % values
 
     def send() -> None:
         try:
@@ -420,13 +437,19 @@ def claim_confirm(
         claim = locks.claim_for_update(claim.pk)
         if claim.role != PixClaim.Role.DONOR:
             raise Conflict(
-                "Only the current holder confirms a claim: yours completes when the other "
-                "institution's customer gives the key up or the period ends.",
+                _(
+                    "Only the current holder confirms a claim: yours completes when the other "
+                    "institution's customer gives the key up or the period ends."
+                ),
                 code="claim_not_donor",
             )
         _ensure_acknowledged(client, claim, now)
         if claim.state != PixClaim.State.WAITING_RESOLUTION:
-            raise Conflict(f"This claim is {claim.get_state_display()}.", code="claim_not_waiting")
+            raise Conflict(
+                _("This claim is %(state)s."),
+                params={"state": claim.get_state_display()},
+                code="claim_not_waiting",
+            )
         record = client.confirm_claim(
             claim_id=claim.dict_claim_id, reason=dict_api.USER_REQUESTED, now=now
         )
@@ -455,7 +478,11 @@ def claim_cancel(
     with transaction.atomic():
         claim = locks.claim_for_update(claim.pk)
         if claim.is_final:
-            raise Conflict(f"This claim is {claim.get_state_display()}.", code="claim_final")
+            raise Conflict(
+                _("This claim is %(state)s."),
+                params={"state": claim.get_state_display()},
+                code="claim_final",
+            )
         dict_reason = dict_api.FRAUD if fraud else dict_api.USER_REQUESTED
         if claim.role == PixClaim.Role.CLAIMER:
             record = client.cancel_claim(claim_id=claim.dict_claim_id, reason=dict_reason, now=now)
@@ -463,7 +490,11 @@ def claim_cancel(
             return ClaimCancelOutcome(claim=claim)
         _ensure_acknowledged(client, claim, now)
         if claim.state != PixClaim.State.WAITING_RESOLUTION:
-            raise Conflict(f"This claim is {claim.get_state_display()}.", code="claim_not_waiting")
+            raise Conflict(
+                _("This claim is %(state)s."),
+                params={"state": claim.get_state_display()},
+                code="claim_not_waiting",
+            )
         if claim.claim_type == dict_api.PORTABILITY or fraud:
             record = client.cancel_claim(claim_id=claim.dict_claim_id, reason=dict_reason, now=now)
             _mirror(claim, record, by=actor)
@@ -493,12 +524,13 @@ def claim_complete(*, claim: PixClaim, actor=None, now: datetime | None = None) 
     with transaction.atomic():
         claim = locks.claim_for_update(claim.pk)
         if claim.role != PixClaim.Role.CLAIMER:
-            raise Conflict("Only the claimer completes a claim.", code="claim_not_claimer")
+            raise Conflict(_("Only the claimer completes a claim."), code="claim_not_claimer")
         record = client.get_claim(claim_id=claim.dict_claim_id, now=now)
         _mirror(claim, record, by="dict")
         if claim.state != PixClaim.State.CONFIRMED:
             raise Conflict(
-                f"This claim is {claim.get_state_display()}: only a confirmed claim completes.",
+                _("This claim is %(state)s: only a confirmed claim completes."),
+                params={"state": claim.get_state_display()},
                 code="claim_not_confirmed",
             )
         claim, _record = _complete(client, claim, now, by=actor)

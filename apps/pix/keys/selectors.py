@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Account
 from apps.core.errors import NotFound
@@ -22,7 +23,7 @@ def key_of_user(*, user, key_id: int) -> PixKey:
     """The caller's own key, or 404: another customer's key does not exist for them."""
     key = PixKey.objects.filter(customer__user=user, pk=key_id).select_related("account").first()
     if key is None:
-        raise NotFound("Pix key not found.")
+        raise NotFound(_("Pix key not found."))
     return key
 
 
@@ -33,7 +34,7 @@ def claims_of_user(*, user) -> QuerySet[PixClaim]:
 def claim_of_user(*, user, claim_id: int) -> PixClaim:
     claim = PixClaim.objects.filter(customer__user=user, pk=claim_id).first()
     if claim is None:
-        raise NotFound("Claim not found.")
+        raise NotFound(_("Claim not found."))
     return claim
 
 

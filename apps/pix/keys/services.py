@@ -34,13 +34,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Account, Customer
 from apps.core.crypto import keyed_hash
 from apps.core.documents import normalize_tax_id
 from apps.core.errors import Conflict, DomainError, ValidationFailed
 from apps.core.fsm import apply_transition
+from apps.core.i18n import user_language
+from apps.core.models import User
 from apps.pix import locks, participants
 from apps.pix.adapters import dict as dict_api
 from apps.pix.adapters import dict_client, sms_backend
@@ -112,16 +116,19 @@ def max_keys_for(customer: Customer) -> int:
 
 def _check_account(account: Account) -> Customer:
     if account.kind != Account.Kind.CUSTOMER or account.customer_id is None:
-        raise ValidationFailed("Pix keys belong to customer accounts.", field="account")
+        raise ValidationFailed(_("Pix keys belong to customer accounts."), field="account")
     if account.state != Account.State.ACTIVE:
         raise Conflict(
-            f"The account is {account.get_state_display()}: its keys cannot change.",
+            _("The account is %(state)s: its keys cannot change."),
+            params={"state": account.get_state_display()},
             code="account_unavailable",
         )
     customer = account.customer
     if customer.state in (Customer.State.BLOCKED, Customer.State.CLOSED):
         raise Conflict(
-            f"The customer is {customer.get_state_display()}.", code="customer_unavailable"
+            _("The customer is %(state)s."),
+            params={"state": customer.get_state_display()},
+            code="customer_unavailable",
         )
     return customer
 
@@ -129,24 +136,39 @@ def _check_account(account: Account) -> Customer:
 def _check_document_key(customer: Customer, key_type: str, value: str) -> None:
     if not allowed_for_customer_kind(key_type, customer.kind):
         raise KeyNotAllowed(
-            "A natural person cannot have a CNPJ key."
+            _("A natural person cannot have a CNPJ key.")
             if key_type == KeyType.CNPJ
-            else "A company cannot have a CPF key.",
+            else _("A company cannot have a CPF key."),
             field="type",
             value=key_type,
         )
     if key_type in (KeyType.CPF, KeyType.CNPJ) and value != normalize_tax_id(customer.tax_id):
-        raise KeyNotAllowed(f"A {key_type} key must be the customer's own {key_type}.", field="key")
+        raise KeyNotAllowed(
+            _("A %(type)s key must be the customer's own %(type)s."),
+            params={"type": key_type},
+            field="key",
+        )
 
 
 def _ensure_slot(account: Account, customer: Customer) -> None:
     taken = PixKey.objects.filter(account=account, state__in=PixKey.SLOT_STATES).count()
     limit = max_keys_for(customer)
     if taken >= limit:
-        who = "a company's" if customer.kind == Customer.Kind.COMPANY else "a natural person's"
+        if customer.kind == Customer.Kind.COMPANY:
+            message = _(
+                "Pix key limit reached: a company's account may hold at most %(limit)d keys, "
+                "and this account already has %(taken)d. Delete a key before registering "
+                "another."
+            )
+        else:
+            message = _(
+                "Pix key limit reached: a natural person's account may hold at most %(limit)d "
+                "keys, and this account already has %(taken)d. Delete a key before "
+                "registering another."
+            )
         raise KeyLimitReached(
-            f"Pix key limit reached: {who} account may hold at most {limit} keys, and this "
-            f"account already has {taken}. Delete a key before registering another.",
+            message,
+            params={"limit": limit, "taken": taken},
             field="account",
             value=account.pk,
         )
@@ -162,8 +184,8 @@ def _refuse_duplicate(customer: Customer, value: str) -> None:
     )
     if mine is not None:
         raise Conflict(
-            f"This key is already yours (account {mine.account.number}, "
-            f"{mine.get_state_display()}).",
+            _("This key is already yours (account %(account)s, %(state)s)."),
+            params={"account": mine.account.number, "state": mine.get_state_display()},
             code="key_already_registered",
             field="key",
         )
@@ -211,7 +233,11 @@ def _issue_code(
         expires_at=now + settings.PIX_OWNERSHIP_CODE_TTL,
     )
     key_type, key = pix_key.key_type, pix_key.key
-    transaction.on_commit(lambda: _deliver_code(key_type, key, code, purpose))
+    # The holder reads the code in their language (apps.core.i18n), whatever the request's.
+    language = user_language(
+        User.objects.filter(customer__accounts__pk=pix_key.account_id).only("language").first()
+    )
+    transaction.on_commit(lambda: _deliver_code(key_type, key, code, purpose, language))
     logger.info(
         "pix possession code issued",
         extra={"key": mask_key(key_type, key), "purpose": purpose, "challenge": challenge.pk},
@@ -219,20 +245,28 @@ def _issue_code(
     return challenge
 
 
-def _deliver_code(key_type: str, key: str, code: str, purpose: str) -> None:
-    minutes = int(settings.PIX_OWNERSHIP_CODE_TTL.total_seconds() // 60)
-    what = (
-        "to confirm this Pix key"
-        if purpose == OwnershipChallenge.Purpose.REGISTER
-        else "to keep your Pix key against a claim"
-    )
-    text = (
-        f"{settings.PIX_PARTICIPANT_NAME}: your code {what} is {code}. "
-        f"It expires in {minutes} minutes. Never share it."
-    )
+def _deliver_code(key_type: str, key: str, code: str, purpose: str, language: str) -> None:
+    values = {
+        "bank": settings.PIX_PARTICIPANT_NAME,
+        "code": code,
+        "minutes": int(settings.PIX_OWNERSHIP_CODE_TTL.total_seconds() // 60),
+    }
+    with translation.override(language):
+        if purpose == OwnershipChallenge.Purpose.REGISTER:
+            text = gettext(
+                "%(bank)s: your code to confirm this Pix key is %(code)s. It expires in "
+                "%(minutes)d minutes. Never share it."
+            )
+        else:
+            text = gettext(
+                "%(bank)s: your code to keep your Pix key against a claim is %(code)s. It "
+                "expires in %(minutes)d minutes. Never share it."
+            )
+        text %= values
+        subject = gettext("%(bank)s: Pix key code") % values
     try:
         if key_type == KeyType.EMAIL:
-            send_mail(f"{settings.PIX_PARTICIPANT_NAME}: Pix key code", text, None, [key])
+            send_mail(subject, text, None, [key])
         else:
             sms_backend().send(to=key, body=text)
     except Exception:  # the customer can ask for a new code; never fail the commit
@@ -348,7 +382,7 @@ def key_register(
     customer = _check_account(account)
     if key_type == KeyType.EVP:
         if key:
-            raise InvalidKey("Random keys (EVP) are generated by the DICT: send no key.")
+            raise InvalidKey(_("Random keys (EVP) are generated by the DICT: send no key."))
         value = ""
     else:
         value = normalize_key(key_type, key or "")
@@ -390,7 +424,8 @@ def key_confirm_ownership(
         pix_key = locks.key_for_update(pix_key.pk, with_account=True)
         if pix_key.state != PixKey.State.PENDING_OWNERSHIP:
             raise Conflict(
-                f"This key is not waiting for a code (it is {pix_key.get_state_display()}).",
+                _("This key is not waiting for a code (it is %(state)s)."),
+                params={"state": pix_key.get_state_display()},
                 code="key_not_pending",
             )
         _check_account(pix_key.account)
@@ -421,10 +456,10 @@ def key_resend_code(*, pix_key: PixKey, actor=None, now: datetime | None = None)
     with transaction.atomic():
         pix_key = locks.key_for_update(pix_key.pk)
         if pix_key.state != PixKey.State.PENDING_OWNERSHIP:
-            raise Conflict("This key is not waiting for a code.", code="key_not_pending")
+            raise Conflict(_("This key is not waiting for a code."), code="key_not_pending")
         last = pix_key.challenges.order_by("-created_at").first()
         if last is not None and now - last.created_at < RESEND_INTERVAL:
-            raise Conflict("A code was just sent: wait a minute.", code="code_recently_sent")
+            raise Conflict(_("A code was just sent: wait a minute."), code="code_recently_sent")
         _issue_code(pix_key, OwnershipChallenge.Purpose.REGISTER, now)
         pix_key.save(update_fields=["updated_at"])
     return pix_key
@@ -460,17 +495,19 @@ def key_delete(
             apply_transition(pix_key, "cancel", by=actor, reason=reason or "abandoned")
         elif state == PixKey.State.LOCKED_BY_CLAIM:
             raise Conflict(
-                "Another institution claimed this key: answer the claim before deleting it.",
+                _("Another institution claimed this key: answer the claim before deleting it."),
                 code="key_locked_by_claim",
             )
         elif state == PixKey.State.CLAIMING:
             raise Conflict(
-                "Your claim for this key is in progress: cancel the claim instead.",
+                _("Your claim for this key is in progress: cancel the claim instead."),
                 code="key_claim_in_progress",
             )
         else:
             raise Conflict(
-                f"This key is already {pix_key.get_state_display()}.", code="key_not_live"
+                _("This key is already %(state)s."),
+                params={"state": pix_key.get_state_display()},
+                code="key_not_live",
             )
     logger.info("pix key deleted", extra={"key": mask_key(pix_key.key_type, pix_key.key)})
     return pix_key

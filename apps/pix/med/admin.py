@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyMixin,
@@ -181,6 +182,15 @@ class InfractionReportAdmin(
             ),
         )
 
+    @state_change(
+        "close",
+        amount=lambda report: report.transfer.amount,
+        reason_label=_("Analysis"),
+        summary=_(
+            "Agreeing with a report against one of our customers returns what is left of "
+            "the money to the payer (MED refund)."
+        ),
+    )
     @admin.action(description=_("Close: agreed (fraud confirmed)"), permissions=("decide",))
     def close_agreed(self, request: HttpRequest, queryset: QuerySet[InfractionReport]):
         return self._close(
@@ -190,6 +200,9 @@ class InfractionReportAdmin(
             title=_("Close: agreed (fraud confirmed)"),
         )
 
+    @state_change(
+        "close", amount=lambda report: report.transfer.amount, reason_label=_("Analysis")
+    )
     @admin.action(description=_("Close: disagreed"), permissions=("decide",))
     def close_disagreed(self, request: HttpRequest, queryset: QuerySet[InfractionReport]):
         return self._close(
@@ -272,6 +285,11 @@ class CautionaryBlockAdmin(
     def has_release_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("pix.change_cautionaryblock")
 
+    @state_change(
+        "release",
+        amount=lambda block: block.amount,
+        summary=_("The held money becomes available to the customer again."),
+    )
     @admin.action(description=_("Release the block"), permissions=("release",))
     def release_block(self, request: HttpRequest, queryset: QuerySet[CautionaryBlock]):
 

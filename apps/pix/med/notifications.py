@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from apps.core.i18n import in_language_of
 from apps.core.models import OutboxMessage
 from apps.core.money import format_brl
 from apps.core.outbox import outbox_handler
@@ -94,7 +95,8 @@ def _message_for(payload: dict) -> tuple[str, str, str] | None:
             return None
         customer = block.hold.account.customer
         compose = _block_placed if event == "block_placed" else _block_released
-        subject, body = compose(block)
+        with in_language_of(customer.user):
+            subject, body = compose(block)
     elif event == "refund_made":
         report = (
             InfractionReport.objects.select_related("transfer", "refund")
@@ -109,7 +111,8 @@ def _message_for(payload: dict) -> tuple[str, str, str] | None:
         if account is None:
             return None
         customer = account.customer
-        subject, body = _refund_made(report)
+        with in_language_of(customer.user):
+            subject, body = _refund_made(report)
     else:
         logger.warning("pix.med: unknown event %r", event)
         return None
@@ -120,6 +123,8 @@ def _message_for(payload: dict) -> tuple[str, str, str] | None:
 
 @outbox_handler("pix.med")
 def email_customer(payload: dict, message: OutboxMessage) -> None:
+    # Each message is composed in its customer's language (apps.core.i18n); the default
+    # language covers whatever is rendered before the customer is known.
     with translation.override(settings.LANGUAGE_CODE):
         composed = _message_for(payload)
     if composed is None:

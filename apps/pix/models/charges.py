@@ -25,11 +25,13 @@ class PixLocation(models.Model):
         COB = "cob", "cob"
         COBV = "cobv", "cobv"
 
-    id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_locations")
+    id = models.BigAutoField(verbose_name=_("ID"), primary_key=True)
+    uuid = models.UUIDField(verbose_name=_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="pix_locations"
+    )
     charge_type = models.CharField(_("tipoCob"), max_length=4, choices=ChargeType.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("Pix payload location")
@@ -66,13 +68,21 @@ class PixCharge(FSMModel):
         )
         REMOVIDA_PELO_PSP = "REMOVIDA_PELO_PSP", _("removed by the PSP")
 
-    kind = models.CharField(max_length=4, choices=Kind.choices)
+    kind = models.CharField(verbose_name=_("kind"), max_length=4, choices=Kind.choices)
     txid = models.CharField(_("txid"), max_length=35)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_charges")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_charges")
-    pix_key = models.ForeignKey(PixKey, on_delete=models.PROTECT, related_name="charges")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="pix_charges"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="pix_charges"
+    )
+    pix_key = models.ForeignKey(
+        PixKey, verbose_name=_("Pix key"), on_delete=models.PROTECT, related_name="charges"
+    )
     key = LookupEncryptedField(_("chave"))  # often a CPF/CNPJ: encrypted
-    status = FSMField(default=Status.ATIVA, choices=Status.choices, protected=True)
+    status = FSMField(
+        verbose_name=_("status"), default=Status.ATIVA, choices=Status.choices, protected=True
+    )
     revision = models.PositiveIntegerField(_("revisao"), default=0)
     expires_in_seconds = models.PositiveIntegerField(_("expiracao"), default=86400)
     due_date = models.DateField(_("dataDeVencimento"), null=True, blank=True)
@@ -81,16 +91,23 @@ class PixCharge(FSMModel):
     )
     amount = models.BigIntegerField(_("valor.original (centavos)"))
     amount_editable = models.BooleanField(_("valor.modalidadeAlteracao"), default=False)
-    value_terms = models.JSONField(default=dict, blank=True)
-    debtor = EncryptedTextField(blank=True)  # JSON of `devedor`
-    debtor_tax_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    value_terms = models.JSONField(verbose_name=_("value terms"), default=dict, blank=True)
+    debtor = EncryptedTextField(verbose_name=_("debtor"), blank=True)  # JSON of `devedor`
+    debtor_tax_id_hash = models.CharField(
+        verbose_name=_("debtor tax ID hash"), max_length=64, blank=True, db_index=True
+    )
     payer_request = models.CharField(_("solicitacaoPagador"), max_length=140, blank=True)
     additional_info = models.JSONField(_("infoAdicionais"), default=list, blank=True)
     location = models.OneToOneField(
-        PixLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="charge"
+        PixLocation,
+        verbose_name=_("location"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="charge",
     )
-    concluded_at = models.DateTimeField(null=True, blank=True)
-    removed_reason = models.CharField(max_length=200, blank=True)
+    concluded_at = models.DateTimeField(verbose_name=_("concluded at"), null=True, blank=True)
+    removed_reason = models.CharField(verbose_name=_("removed reason"), max_length=200, blank=True)
     history = tracked_history(excluded_fields=["debtor"])
 
     class Meta:
@@ -132,12 +149,16 @@ class PixWebhook(models.Model):
     """An integrator's webhook for a key (`PUT /webhook/{chave}`): Pix received on the key are
     POSTed to `url` + "/pix", signed with HMAC-SHA256 under `secret`."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_webhooks")
-    pix_key = models.OneToOneField(PixKey, on_delete=models.CASCADE, related_name="webhook")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="pix_webhooks"
+    )
+    pix_key = models.OneToOneField(
+        PixKey, verbose_name=_("Pix key"), on_delete=models.CASCADE, related_name="webhook"
+    )
     url = models.URLField(_("webhookUrl"), max_length=500)
-    secret = EncryptedTextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    secret = EncryptedTextField(verbose_name=_("secret"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("Pix webhook")

@@ -79,19 +79,29 @@ class PixKey(FSMModel):
     #: (locked) and the claimer's at once; the DICT allows one claim per key.
     UNIQUE_STATES = (State.REGISTERING, State.ACTIVE, State.LOCKED_BY_CLAIM)
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_keys")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_keys")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="pix_keys"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="pix_keys"
+    )
     key_type = models.CharField(_("key type"), max_length=5, choices=KeyTypes.choices)
     # A key is often a document (CPF/CNPJ), an e-mail or a phone: stored encrypted, found
     # by equality (the token is deterministic; see apps.core.crypto), masked in logs.
     key = LookupEncryptedField(_("key"), blank=True, db_index=True)
-    request_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    claim_offer = models.CharField(max_length=11, choices=ClaimTypes.choices, blank=True)
-    possession_verified_at = models.DateTimeField(null=True, blank=True)
-    registered_at = models.DateTimeField(null=True, blank=True)
-    ownership_since = models.DateTimeField(null=True, blank=True)
-    state = FSMField(default=State.REGISTERING, choices=State.choices, protected=True)
-    state_reason = models.TextField(blank=True)
+    request_id = models.UUIDField(verbose_name=_("request ID"), default=uuid.uuid4, editable=False)
+    claim_offer = models.CharField(
+        verbose_name=_("claim offer"), max_length=11, choices=ClaimTypes.choices, blank=True
+    )
+    possession_verified_at = models.DateTimeField(
+        verbose_name=_("possession verified at"), null=True, blank=True
+    )
+    registered_at = models.DateTimeField(verbose_name=_("registered at"), null=True, blank=True)
+    ownership_since = models.DateTimeField(verbose_name=_("ownership since"), null=True, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.REGISTERING, choices=State.choices, protected=True
+    )
+    state_reason = models.TextField(verbose_name=_("state reason"), blank=True)
     history = tracked_history()
 
     class Meta:
@@ -195,26 +205,40 @@ class PixClaim(FSMModel):
     FINAL_STATES = (State.CANCELLED, State.COMPLETED)
 
     dict_claim_id = models.UUIDField(_("DICT claim id"))
-    role = models.CharField(max_length=7, choices=Role.choices)
-    claim_type = models.CharField(max_length=11, choices=ClaimTypes.choices)
-    key_type = models.CharField(max_length=5, choices=KeyTypes.choices)
-    key = LookupEncryptedField()
-    pix_key = models.ForeignKey(PixKey, on_delete=models.PROTECT, related_name="claims")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_claims")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pix_claims")
+    role = models.CharField(verbose_name=_("role"), max_length=7, choices=Role.choices)
+    claim_type = models.CharField(
+        verbose_name=_("claim type"), max_length=11, choices=ClaimTypes.choices
+    )
+    key_type = models.CharField(verbose_name=_("key type"), max_length=5, choices=KeyTypes.choices)
+    key = LookupEncryptedField(verbose_name=_("key"))
+    pix_key = models.ForeignKey(
+        PixKey, verbose_name=_("Pix key"), on_delete=models.PROTECT, related_name="claims"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="pix_claims"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="pix_claims"
+    )
     counterpart_ispb = models.CharField(
         _("other institution (ISPB)"),
         max_length=8,
         help_text=_("The donor when we claim; the claimer when our key is claimed."),
     )
-    resolution_period_end = models.DateTimeField()
-    completion_period_end = models.DateTimeField(null=True, blank=True)
-    dict_last_modified = models.DateTimeField(null=True, blank=True)
-    confirm_reason = models.CharField(max_length=20, blank=True)
-    cancel_reason = models.CharField(max_length=20, blank=True)
-    cancelled_by = models.CharField(max_length=7, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
+    resolution_period_end = models.DateTimeField(verbose_name=_("resolution period end"))
+    completion_period_end = models.DateTimeField(
+        verbose_name=_("completion period end"), null=True, blank=True
+    )
+    dict_last_modified = models.DateTimeField(
+        verbose_name=_("DICT last modified"), null=True, blank=True
+    )
+    confirm_reason = models.CharField(verbose_name=_("confirm reason"), max_length=20, blank=True)
+    cancel_reason = models.CharField(verbose_name=_("cancel reason"), max_length=20, blank=True)
+    cancelled_by = models.CharField(verbose_name=_("cancelled by"), max_length=7, blank=True)
+    notified_at = models.DateTimeField(verbose_name=_("notified at"), null=True, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.OPEN, choices=State.choices, protected=True
+    )
     history = tracked_history()
 
     class Meta:
@@ -267,18 +291,27 @@ class OwnershipChallenge(models.Model):
         REGISTER = "register", _("register the key")
         KEEP = "keep", _("keep the key against an ownership claim")
 
-    pix_key = models.ForeignKey(PixKey, on_delete=models.CASCADE, related_name="challenges")
-    claim = models.ForeignKey(
-        PixClaim, null=True, blank=True, on_delete=models.CASCADE, related_name="challenges"
+    pix_key = models.ForeignKey(
+        PixKey, verbose_name=_("Pix key"), on_delete=models.CASCADE, related_name="challenges"
     )
-    purpose = models.CharField(max_length=8, choices=Purpose.choices)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    claim = models.ForeignKey(
+        PixClaim,
+        verbose_name=_("claim"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="challenges",
+    )
+    purpose = models.CharField(verbose_name=_("purpose"), max_length=8, choices=Purpose.choices)
+    code_hash = models.CharField(verbose_name=_("code hash"), max_length=64)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("attempts"), default=0)
+    verified_at = models.DateTimeField(verbose_name=_("verified at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ownership challenge")
+        verbose_name_plural = _("ownership challenges")
         indexes = [models.Index(fields=["pix_key", "purpose", "-created_at"])]
 
     def __str__(self) -> str:

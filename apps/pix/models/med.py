@@ -47,26 +47,52 @@ class InfractionReport(FSMModel):
         AGREED = "AGREED", _("agreed: fraud confirmed")
         DISAGREED = "DISAGREED", _("disagreed")
 
-    dict_report_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dict_report_id = models.UUIDField(
+        verbose_name=_("DICT report ID"), default=uuid.uuid4, unique=True, editable=False
+    )
     transfer = models.ForeignKey(
-        PixTransfer, on_delete=models.PROTECT, related_name="infraction_reports"
+        PixTransfer,
+        verbose_name=_("transfer"),
+        on_delete=models.PROTECT,
+        related_name="infraction_reports",
     )
-    role = models.CharField(max_length=8, choices=Role.choices)
-    situation = models.CharField(max_length=17, choices=Situation.choices)
+    role = models.CharField(verbose_name=_("role"), max_length=8, choices=Role.choices)
+    situation = models.CharField(
+        verbose_name=_("situation"), max_length=17, choices=Situation.choices
+    )
     details = models.TextField(_("details"), max_length=2000, blank=True)
-    reporter_participant = models.CharField(max_length=8)
+    reporter_participant = models.CharField(verbose_name=_("reporter participant"), max_length=8)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    state = FSMField(default=State.OPEN, choices=State.choices, protected=True)
-    analysis_result = models.CharField(max_length=9, choices=Result.choices, blank=True)
-    analysis_details = models.TextField(blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.OPEN, choices=State.choices, protected=True
+    )
+    analysis_result = models.CharField(
+        verbose_name=_("analysis result"), max_length=9, choices=Result.choices, blank=True
+    )
+    analysis_details = models.TextField(verbose_name=_("analysis details"), blank=True)
     analysed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("analysed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
     refund = models.ForeignKey(
-        PixRefund, null=True, blank=True, on_delete=models.PROTECT, related_name="infractions"
+        PixRefund,
+        verbose_name=_("refund"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="infractions",
     )
     history = tracked_history()
 
@@ -118,25 +144,39 @@ class CautionaryBlock(FSMModel):
         USED = "USED", _("used for a MED refund")
 
     transfer = models.ForeignKey(
-        PixTransfer, on_delete=models.PROTECT, related_name="cautionary_blocks"
+        PixTransfer,
+        verbose_name=_("transfer"),
+        on_delete=models.PROTECT,
+        related_name="cautionary_blocks",
     )
     hold = models.OneToOneField(
-        "accounts.Hold", on_delete=models.PROTECT, related_name="cautionary_block"
+        "accounts.Hold",
+        verbose_name=_("hold"),
+        on_delete=models.PROTECT,
+        related_name="cautionary_block",
     )
     amount = models.BigIntegerField(_("amount (centavos)"))
-    reason = models.CharField(max_length=200)
-    expires_at = models.DateTimeField()
+    reason = models.CharField(verbose_name=_("reason"), max_length=200)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     infraction = models.ForeignKey(
         InfractionReport,
+        verbose_name=_("infraction"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="cautionary_blocks",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    state = FSMField(default=State.ACTIVE, choices=State.choices, protected=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.ACTIVE, choices=State.choices, protected=True
+    )
     history = tracked_history()
 
     class Meta:

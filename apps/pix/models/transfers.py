@@ -42,53 +42,85 @@ class PixTransfer(FSMModel):
         QRDN = "QRDN", _("dynamic QR code")
         INIC = "INIC", _("payment initiator")
 
-    direction = models.CharField(max_length=3, choices=Direction.choices)
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=3, choices=Direction.choices
+    )
     # Null only while SCHEDULED: the id carries the minute the Pix is really sent.
-    end_to_end_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pix_transfers")
+    end_to_end_id = models.CharField(
+        verbose_name=_("end-to-end ID"), max_length=32, unique=True, null=True, blank=True
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="pix_transfers"
+    )
     amount = models.BigIntegerField(_("amount (centavos)"))
-    internal = models.BooleanField(default=False)
+    internal = models.BooleanField(verbose_name=_("internal"), default=False)
     # The other side: the payee of an outbound Pix, the payer of an inbound one. The tax id
     # is kept in full (the SPI message carries it) but encrypted at rest.
-    counterparty_name = models.CharField(max_length=140, blank=True)
-    counterparty_tax_id = EncryptedTextField(blank=True)
+    counterparty_name = models.CharField(
+        verbose_name=_("counterparty name"), max_length=140, blank=True
+    )
+    counterparty_tax_id = EncryptedTextField(verbose_name=_("counterparty tax ID"), blank=True)
     # Its keyed hash (kept by save()), for exact look-ups: the payer filter of GET /pix.
-    counterparty_tax_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    counterparty_ispb = models.CharField(max_length=8)
-    counterparty_branch = models.CharField(max_length=4, blank=True)
-    counterparty_account_number = models.CharField(max_length=20)
-    counterparty_account_type = models.CharField(max_length=4, blank=True)
+    counterparty_tax_id_hash = models.CharField(
+        verbose_name=_("counterparty tax ID hash"), max_length=64, blank=True, db_index=True
+    )
+    counterparty_ispb = models.CharField(verbose_name=_("counterparty ISPB"), max_length=8)
+    counterparty_branch = models.CharField(
+        verbose_name=_("counterparty branch"), max_length=4, blank=True
+    )
+    counterparty_account_number = models.CharField(
+        verbose_name=_("counterparty account number"), max_length=20
+    )
+    counterparty_account_type = models.CharField(
+        verbose_name=_("counterparty account type"), max_length=4, blank=True
+    )
     # The payee's key (a CPF, e-mail, phone...): encrypted, still found by equality.
-    counterparty_key = LookupEncryptedField(blank=True)
-    description = models.CharField(max_length=140, blank=True)
+    counterparty_key = LookupEncryptedField(verbose_name=_("counterparty key"), blank=True)
+    description = models.CharField(verbose_name=_("description"), max_length=140, blank=True)
     initiation = models.CharField(
-        max_length=4, choices=Initiation.choices, default=Initiation.DICT, blank=True
+        verbose_name=_("initiation"),
+        max_length=4,
+        choices=Initiation.choices,
+        default=Initiation.DICT,
+        blank=True,
     )
     # The receiver's reconciliation id (pacs.008 PmtId/TxId): the charge's txid for a Pix
     # paying a QR code; blank otherwise.
     tx_id = models.CharField(_("txid"), max_length=35, blank=True)
     charge = models.ForeignKey(
-        "PixCharge", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        "PixCharge",
+        verbose_name=_("charge"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
     )
     scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
     # An internal Pix (both sides at Athena) is one row, the payer's; the payee's account is
     # kept here so the payee sees it as received (API Pix /pix, refunds, notifications).
     payee_account = models.ForeignKey(
         Account,
+        verbose_name=_("payee account"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="pix_received_internally",
     )
-    state = FSMField(default=State.CREATED, choices=State.choices, protected=True)
-    debit_entry_id = models.BigIntegerField(null=True, blank=True)
-    credit_entry_id = models.BigIntegerField(null=True, blank=True)
-    return_entry_id = models.BigIntegerField(null=True, blank=True)
-    reject_reason = models.CharField(max_length=200, blank=True)
+    state = FSMField(
+        verbose_name=_("state"), default=State.CREATED, choices=State.choices, protected=True
+    )
+    debit_entry_id = models.BigIntegerField(verbose_name=_("debit entry ID"), null=True, blank=True)
+    credit_entry_id = models.BigIntegerField(
+        verbose_name=_("credit entry ID"), null=True, blank=True
+    )
+    return_entry_id = models.BigIntegerField(
+        verbose_name=_("return entry ID"), null=True, blank=True
+    )
+    reject_reason = models.CharField(verbose_name=_("reject reason"), max_length=200, blank=True)
     # The SPI messages name both parties' CPF/CNPJ: kept for the SPI's audit, encrypted.
-    pacs008 = EncryptedTextField(blank=True)
-    pacs002 = EncryptedTextField(blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    pacs008 = EncryptedTextField(verbose_name=_("pacs008"), blank=True)
+    pacs002 = EncryptedTextField(verbose_name=_("pacs002"), blank=True)
+    settled_at = models.DateTimeField(verbose_name=_("settled at"), null=True, blank=True)
     history = tracked_history(excluded_fields=["pacs008", "pacs002"])
 
     class Meta:
@@ -173,19 +205,28 @@ class PixRefund(FSMModel):
         DEVOLVIDO = "DEVOLVIDO", _("returned")
         NAO_REALIZADO = "NAO_REALIZADO", _("not carried out")
 
-    transfer = models.ForeignKey(PixTransfer, on_delete=models.PROTECT, related_name="refunds")
+    transfer = models.ForeignKey(
+        PixTransfer, verbose_name=_("transfer"), on_delete=models.PROTECT, related_name="refunds"
+    )
     refund_id = models.CharField(_("refund id"), max_length=35)
     return_id = models.CharField(_("return id"), max_length=32, unique=True)
     amount = models.BigIntegerField(_("amount (centavos)"))
-    reason_code = models.CharField(max_length=4, default="MD06")
-    description = models.CharField(max_length=140, blank=True)
-    state = FSMField(default=State.EM_PROCESSAMENTO, choices=State.choices, protected=True)
-    debit_entry_id = models.BigIntegerField(null=True, blank=True)
-    return_entry_id = models.BigIntegerField(null=True, blank=True)
-    reject_reason = models.CharField(max_length=200, blank=True)
-    pacs004 = EncryptedTextField(blank=True)
-    pacs002 = EncryptedTextField(blank=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.CharField(verbose_name=_("reason code"), max_length=4, default="MD06")
+    description = models.CharField(verbose_name=_("description"), max_length=140, blank=True)
+    state = FSMField(
+        verbose_name=_("state"),
+        default=State.EM_PROCESSAMENTO,
+        choices=State.choices,
+        protected=True,
+    )
+    debit_entry_id = models.BigIntegerField(verbose_name=_("debit entry ID"), null=True, blank=True)
+    return_entry_id = models.BigIntegerField(
+        verbose_name=_("return entry ID"), null=True, blank=True
+    )
+    reject_reason = models.CharField(verbose_name=_("reject reason"), max_length=200, blank=True)
+    pacs004 = EncryptedTextField(verbose_name=_("pacs004"), blank=True)
+    pacs002 = EncryptedTextField(verbose_name=_("pacs002"), blank=True)
+    returned_at = models.DateTimeField(verbose_name=_("returned at"), null=True, blank=True)
     history = tracked_history(excluded_fields=["pacs004", "pacs002"])
 
     class Meta:
@@ -231,15 +272,22 @@ class PixLimitSettings(models.Model):
         AT_22 = 22, "22:00"
 
     account = models.OneToOneField(
-        Account, on_delete=models.CASCADE, related_name="pix_limit_settings"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="pix_limit_settings",
     )
     night_starts_at_hour = models.PositiveSmallIntegerField(
         _("night starts at"), choices=NightStart.choices, default=NightStart.AT_20
     )
     night_limit = models.BigIntegerField(_("night limit (centavos)"), default=100_000)
-    pending_night_limit = models.BigIntegerField(null=True, blank=True)
-    pending_effective_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    pending_night_limit = models.BigIntegerField(
+        verbose_name=_("pending night limit"), null=True, blank=True
+    )
+    pending_effective_at = models.DateTimeField(
+        verbose_name=_("pending effective at"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
     history = tracked_history()
 
     class Meta:

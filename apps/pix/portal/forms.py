@@ -213,13 +213,32 @@ class SendForm(PortalForm):
         required=False,
         max_length=140,
     )
+    # Chosen here, with the amount: the confirmation shows both as fixed text.
+    scheduled_for = forms.DateField(
+        label=_("Pay on (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        help_text=_("Leave empty to pay now, or choose a later day (dd/mm/aaaa)."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
-    domain_fields = {"key": "key", "brcode": "brcode", "amount": "amount", "account": "source"}
+    domain_fields = {
+        "key": "key",
+        "brcode": "brcode",
+        "amount": "amount",
+        "account": "source",
+        "scheduled_for": "scheduled_for",
+    }
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = account_selectors.accounts_of_user(user=user)
+        self.today = today
+        self.fields["scheduled_for"].widget.attrs.update(_schedule_widget_attrs(today))
         self.payment: dict = {}
+
+    def clean_scheduled_for(self) -> date | None:
+        return clean_schedule_day(self.cleaned_data.get("scheduled_for"), self.today)
 
     def clean_amount(self) -> int | None:
         return _amount_or_none(self.cleaned_data.get("amount", ""))
@@ -297,53 +316,34 @@ class SendForm(PortalForm):
         """The text fields as typed, to refill the form when the customer goes back."""
         return {
             name: str(self.data.get(name, ""))
-            for name in ("source", "method", "key", "brcode", "amount", "description")
+            for name in (
+                "source",
+                "method",
+                "key",
+                "brcode",
+                "amount",
+                "description",
+                "scheduled_for",
+            )
         }
 
 
-class SendConfirmForm(PortalForm):
-    """Step 2: the amount (when the code lets the payer choose it) and an optional date."""
+def _schedule_widget_attrs(today: date) -> dict[str, str]:
+    return {
+        "min": (today + timedelta(days=1)).isoformat(),
+        "max": (today + timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(),
+    }
 
-    amount = forms.CharField(label=_("Amount (R$)"), required=False, max_length=24)
-    scheduled_for = forms.DateField(
-        label=_("Pay on (optional)"),
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        help_text=_("Leave empty to pay now, or choose a later day (dd/mm/aaaa)."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
 
-    domain_fields = {"amount": "amount", "scheduled_for": "scheduled_for"}
-
-    def __init__(self, *args, amount_editable: bool, today: date, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.amount_editable = amount_editable
-        self.today = today
-        self.fields["amount"].widget = forms.TextInput(
-            attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0,00"}
-        )
-        self.fields["scheduled_for"].widget.attrs.update(
-            min=(today + timedelta(days=1)).isoformat(),
-            max=(today + timedelta(days=SCHEDULE_MAX_DAYS)).isoformat(),
-        )
-        if not amount_editable:
-            del self.fields["amount"]
-
-    def clean_amount(self) -> int:
-        cents = _amount_or_none(self.cleaned_data.get("amount", ""))
-        if cents is None:
-            raise forms.ValidationError(MESSAGES["amount_required"], code="required")
-        return cents
-
-    def clean_scheduled_for(self) -> date | None:
-        day = self.cleaned_data.get("scheduled_for")
-        if day is None or day == self.today:
-            return None  # today is now
-        if day < self.today:
-            raise forms.ValidationError(MESSAGES["schedule_past"], code="min_value")
-        if day > self.today + timedelta(days=SCHEDULE_MAX_DAYS):
-            raise forms.ValidationError(MESSAGES["schedule_far"], code="max_value")
-        return day
+def clean_schedule_day(day: date | None, today: date) -> date | None:
+    """A day to pay on, as a Pix schedule takes it: empty or today is now."""
+    if day is None or day == today:
+        return None
+    if day < today:
+        raise forms.ValidationError(MESSAGES["schedule_past"], code="min_value")
+    if day > today + timedelta(days=SCHEDULE_MAX_DAYS):
+        raise forms.ValidationError(MESSAGES["schedule_far"], code="max_value")
+    return day
 
 
 # --- Receive ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors as account_selectors
 from apps.accounts.models import Account
@@ -66,7 +67,7 @@ def recent_transfers(*, user, limit: int = RECENT_PIX) -> list[PixTransfer]:
 def transfer_of_user(*, user, transfer_id: int) -> PixTransfer:
     transfer = transfers_of_user(user=user).filter(pk=transfer_id).first()
     if transfer is None:
-        raise NotFound("Pix not found.")
+        raise NotFound(_("Pix not found."))
     return transfer
 
 
@@ -172,7 +173,7 @@ def account_of_user_or_first(*, user, account_id: str | int | None) -> Account |
     try:
         pk = int(account_id)
     except (TypeError, ValueError):
-        raise NotFound("Account not found.") from None
+        raise NotFound(_("Account not found.")) from None
     return account_selectors.account_of_user(user=user, account_id=pk)
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("receive/", views.receive, name="receive"),
     path("keys/", views.keys, name="keys"),
     path("keys/<int:key_id>/code/", views.key_code, name="key_code"),
+    path("keys/<int:key_id>/reveal/", views.key_reveal, name="key_reveal"),
     path("keys/<int:key_id>/resend/", views.key_resend, name="key_resend"),
     path("keys/<int:key_id>/delete/", views.key_delete, name="key_delete"),
     path("limits/", views.limits, name="limits"),

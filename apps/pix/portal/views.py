@@ -18,6 +18,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +32,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import selectors as account_selectors
+from apps.accounts import services as account_services
 from apps.core.errors import DomainError
+from apps.core.forms import ConfirmationForm
 from apps.core.models import IdempotencyRecord
 from apps.core.money import format_brl
 from apps.core.pending import SessionPending
@@ -45,12 +48,12 @@ from apps.pix.keys.selectors import key_of_user, keys_of_user
 from apps.pix.models import PixKey, PixTransfer
 from apps.pix.portal import selectors
 from apps.pix.portal.forms import (
+    MESSAGES,
     KeyCodeForm,
     KeyRegisterForm,
     NightLimitForm,
     ReceiveForm,
     RefundForm,
-    SendConfirmForm,
     SendForm,
     brcode_error_message,
     domain_error_message,
@@ -117,13 +120,51 @@ def _render_send(request: HttpRequest, form: SendForm, status: int = 200) -> Htt
 _PAYMENT_FIELD = {SendForm.KEY: "key", SendForm.CODE: "brcode", SendForm.QR: "qr_image"}
 
 
+def _send_form(request: HttpRequest, **kwargs) -> SendForm:
+    return SendForm(user=request.user, today=timezone.localdate(), **kwargs)
+
+
+def _amount_to_send(form: SendForm, preview) -> int | None:
+    """The amount the confirmation will show, fixed: the one typed, else the code's; None
+    (with the form error) when neither says it."""
+    typed = form.cleaned_data["amount"]
+    amount = typed if typed is not None else preview.amount_cents
+    if amount is None:
+        form.add_error("amount", MESSAGES["amount_required"])
+        form.focus_first_error()
+    return amount
+
+
+def _first_step_checks(form: SendForm, preview, amount: int) -> bool:
+    """What the confirmation would refuse, said on the form now (nothing moves): a
+    dynamic code cannot be scheduled; a Pix now must pass the money gate (limits, the
+    night window, the KYC level) and fit the available balance. A scheduled Pix is judged
+    on its day. True when the form can go on."""
+    data = form.cleaned_data
+    if data["scheduled_for"] is not None:
+        if preview.initiation == PixTransfer.Initiation.QRDN:
+            form.add_error(
+                "scheduled_for", _("A dynamic QR code is paid at once; it cannot be scheduled.")
+            )
+            form.focus_first_error()
+            return False
+        return True
+    try:
+        account_services.debit_precheck(account=data["source"], product="pix", amount_cents=amount)
+    except DomainError as exc:
+        form.add_check_error(exc)
+        return False
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def send(request: HttpRequest) -> HttpResponse:
-    """Step 1: to whom (key, Pix Copia e Cola or a QR image) and how much. A valid POST
-    looks the payee up in the directory and moves on to the confirmation; no money moves."""
+    """Step 1: to whom (key, Pix Copia e Cola or a QR image), how much and when. A valid
+    POST looks the payee up in the directory, checks what the confirmation would refuse
+    (balance, limits, night window) and moves on to the confirmation; no money moves."""
     if request.method == "POST":
-        form = SendForm(data=request.POST, files=request.FILES, user=request.user)
+        form = _send_form(request, data=request.POST, files=request.FILES)
         if not form.is_valid():
             return _render_send(request, form, status=400)
         data, payment = form.cleaned_data, form.payment
@@ -138,19 +179,24 @@ def send(request: HttpRequest) -> HttpResponse:
             field = "amount" if exc.field == "amount" else _PAYMENT_FIELD[data["method"]]
             form.add_domain_error(exc, field=field)
             return _render_send(request, form, status=422)
+        amount = _amount_to_send(form, preview)
+        if amount is None or not _first_step_checks(form, preview, amount):
+            return _render_send(request, form, status=422)
         typed = form.typed()
         if data["method"] == SendForm.QR:
             # "Back" refills the form with the code read from the image: no re-upload.
             typed.update(method=SendForm.CODE, brcode=payment["brcode"])
         token = str(uuid.uuid4())
         pending = PENDING.all(request)
+        scheduled_for = data["scheduled_for"]
         pending[token] = {
             "account_id": data["source"].pk,
             "account_number": data["source"].number,
             "method": data["method"],
             "key": payment.get("key", ""),
             "brcode": payment.get("brcode", ""),
-            "amount": data["amount"],
+            "amount": amount,
+            "scheduled_for": scheduled_for.isoformat() if scheduled_for else "",
             "description": data["description"],
             "preview": _preview_dict(preview),
             "form": typed,
@@ -168,7 +214,7 @@ def send(request: HttpRequest) -> HttpResponse:
             initial["source"] = int(request.GET["source"])
         if request.GET.get("method") in _PAYMENT_FIELD:
             initial["method"] = request.GET["method"]
-    form = SendForm(initial=initial, user=request.user)
+    form = _send_form(request, initial=initial)
     if not form.fields["source"].queryset.exists():
         return _no_account(request)
     return _render_send(request, form)
@@ -224,48 +270,69 @@ def _send_execute(*, user, token: str, pending: dict, amount_cents: int, schedul
 
 
 def _render_confirm(request, token: str, pending: dict, form, status: int = 200):
-    context = {"token": token, "p": pending, "preview": pending["preview"], "form": form}
+    context = {
+        "token": token,
+        "p": pending,
+        "preview": pending["preview"],
+        "form": form,
+        "scheduled_for": _scheduled_day(pending),
+    }
     return render(request, "portal/pix/send_confirm.html", context, status=status)
+
+
+def _scheduled_day(pending: dict) -> date | None:
+    day = pending.get("scheduled_for") or ""
+    return date.fromisoformat(day) if day else None
+
+
+def _shown_pix(pending: dict) -> dict:
+    """What the confirmation shows, and signs: the POST pays only these values."""
+    preview = pending["preview"]
+    return {
+        "amount": pending["amount"],
+        "scheduled_for": pending.get("scheduled_for") or "",
+        "payee": preview.get("masked_name"),
+        "document": preview.get("masked_tax_id"),
+        "key": preview.get("masked_key"),
+        "account": pending["account_number"],
+        "description": pending["description"] or preview.get("description") or "",
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def send_confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
-    """Step 2: the payee as the directory has it (masked), the amount (editable only when
-    the code allows), an optional date; the POST sends, once."""
+    """Step 2: the payee as the directory has it (masked), the amount and the day, all as
+    fixed text (chosen in step 1); the POST sends exactly those, once."""
     token = str(token)
     if selectors.sent_transfer_by_token(user=request.user, token=token) is not None:
         return redirect("portal:pix:send_receipt", token=token)
     pending_all = PENDING.all(request)
     pending = pending_all.get(token)
-    if pending is None:
+    if pending is None or "scheduled_for" not in pending:
         messages.warning(request, _("This Pix expired or was already handled. Start again."))
         return redirect("portal:pix:send")
-    preview = pending["preview"]
-    editable = bool(preview.get("amount_editable"))
-    shown_amount = pending["amount"] if pending["amount"] is not None else preview["amount_cents"]
-    form = SendConfirmForm(
+    form = ConfirmationForm(
         data=request.POST if request.method == "POST" else None,
-        amount_editable=editable,
-        today=timezone.localdate(),
-        initial={"amount": pt_br_amount(shown_amount)},
+        token=token,
+        values=_shown_pix(pending),
     )
     if request.method == "GET":
         return _render_confirm(request, token, pending, form)
-    if not form.is_valid():
+    if not form.is_valid():  # altered: nothing is sent, the page asks again
         return _render_confirm(request, token, pending, form, status=400)
-    amount = form.cleaned_data["amount"] if editable else preview["amount_cents"]
     try:
         _send_execute(
             user=request.user,
             token=token,
             pending=pending,
-            amount_cents=amount,
-            scheduled_for=form.cleaned_data["scheduled_for"],
+            amount_cents=pending["amount"],
+            scheduled_for=_scheduled_day(pending),
         )
     except DomainError as exc:
-        # The pending Pix stays: the customer may change the amount or the date, or go back.
-        form.add_domain_error(exc)
+        # The pending Pix stays: the customer may go back and change it.
+        form.add_error(None, domain_error_message(exc))
+        form.focus_first_error()
         return _render_confirm(request, token, pending, form, status=422)
     pending_all.pop(token, None)
     PENDING.save(request, pending_all)
@@ -324,7 +391,15 @@ def receive(request: HttpRequest) -> HttpResponse:
 # --- Keys ------------------------------------------------------------------------------
 
 
-def _keys_page(request: HttpRequest, *, form=None, code_form=None, code_key_id=None, status=200):
+def _keys_page(
+    request: HttpRequest,
+    *,
+    form=None,
+    code_form=None,
+    code_key_id=None,
+    revealed_id=None,
+    status=200,
+):
     user = request.user
     customer = getattr(user, "customer", None)
     accounts = account_selectors.accounts_of_user(user=user)
@@ -345,6 +420,9 @@ def _keys_page(request: HttpRequest, *, form=None, code_form=None, code_key_id=N
                 "key": pix_key,
                 "masked": mask_key(pix_key.key_type, pix_key.key) or _("(being generated)"),
                 "code_form": this_form,
+                # The customer's own key in full, only when they asked to see it.
+                "revealed": bool(pix_key.key) and pix_key.pk == revealed_id,
+                "dom_id": f"pix-key-{pix_key.pk}",
             }
         )
     form = form or KeyRegisterForm(customer=customer, accounts=accounts)
@@ -354,7 +432,10 @@ def _keys_page(request: HttpRequest, *, form=None, code_form=None, code_key_id=N
         "max_keys": services.max_keys_for(customer),
         "accounts": list(accounts),
     }
-    return render(request, "portal/pix/keys.html", context, status=status)
+    response = render(request, "portal/pix/keys.html", context, status=status)
+    if revealed_id is not None:
+        response["Cache-Control"] = "private, no-store"  # a full key: never kept by caches
+    return response
 
 
 @login_required
@@ -389,6 +470,17 @@ def keys(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Pix key registered: %(key)s.") % {"key": masked})
     return redirect("portal:pix:keys")
+
+
+@login_required
+@require_POST
+@not_found_is_404
+def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
+    """The keys page with one of the customer's own keys in full, to read or copy it (a
+    random key cannot be typed from memory). Keys stay masked everywhere else; a POST, so
+    that no link, prefetch or history entry shows a key by itself."""
+    pix_key = key_of_user(user=request.user, key_id=key_id)
+    return _keys_page(request, revealed_id=pix_key.pk)
 
 
 # Refusals after which the code form has nothing more to offer: the key changed state.

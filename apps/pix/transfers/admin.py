@@ -15,6 +15,7 @@ from apps.core.admin_masking import (
     FullTaxIdSwapMixin,
     mask_tax_ids_in_text,
 )
+from apps.core.admin_states import state_change
 from apps.core.admin_tools import (
     HistoryViewOnlyMixin,
     ReadOnlyMixin,
@@ -254,6 +255,7 @@ class PixTransferAdmin(
             self.log_change(request, transfer, f"retry_send: {outcome}")
             self.message_user(request, f"{transfer.end_to_end_id}: {outcome}", level)
 
+    @state_change("cancel", amount=lambda transfer: transfer.amount)
     @admin.action(description=_("Cancel scheduled Pix"), permissions=("cancel",))
     def cancel_scheduled(self, request: HttpRequest, queryset: QuerySet[PixTransfer]):
         from apps.pix.transfers.services.send import pix_cancel_scheduled

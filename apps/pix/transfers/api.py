@@ -155,7 +155,7 @@ def _int_or_404(raw: str) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise NotFound("Account not found.") from None
+        raise NotFound(_("Account not found.")) from None
 
 
 def _transfers_of_user(user):
@@ -274,7 +274,7 @@ class TransferDetailApi(APIView):
     def get(self, request, end_to_end_id: str):
         transfer = _transfers_of_user(request.user).filter(end_to_end_id=end_to_end_id).first()
         if transfer is None:
-            raise NotFound("Pix transfer not found.")
+            raise NotFound(_("Pix transfer not found."))
         return Response(TransferOutput(transfer).data, headers=NO_STORE)
 
 
@@ -288,7 +288,7 @@ class TransferCancelApi(APIView):
     def post(self, request, transfer_id: int):
         transfer = _transfers_of_user(request.user).filter(pk=transfer_id).first()
         if transfer is None:
-            raise NotFound("Pix transfer not found.")
+            raise NotFound(_("Pix transfer not found."))
         cancelled = pix_cancel_scheduled(
             transfer_id=transfer.pk, account=transfer.account, actor=request.user
         )

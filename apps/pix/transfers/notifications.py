@@ -40,11 +40,12 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm.signals import post_transition
 
 from apps.accounts.selectors import balance_group
 from apps.core.audit import record_event
+from apps.core.i18n import in_language_of
 from apps.core.live import push_to_group
 from apps.core.models import AuditEvent, OutboxMessage
 from apps.core.money import format_brl
@@ -185,26 +186,12 @@ def email_pix_received(payload: dict, message: OutboxMessage) -> None:
         "end_to_end_id": transfer.end_to_end_id,
         "description": transfer.description,
     }
-    subject, body = _bilingual(
-        "email/pix_received_subject.txt", "email/pix_received_body.txt", context
-    )
+    # In the customer's language (chosen at sign-up or in the language switch).
+    with in_language_of(user):
+        subject = " ".join(render_to_string("email/pix_received_subject.txt", context).split())
+        body = render_to_string("email/pix_received_body.txt", context).strip() + "\n"
     # Errors propagate: the outbox retries this message (and only this one) with backoff.
     send_mail(subject, body, None, [user.email])
-
-
-#: We do not know which language a customer reads: pt-BR first, English second.
-EMAIL_LANGUAGES = ("pt-br", "en")
-
-
-def _bilingual(subject_template: str, body_template: str, context: dict) -> tuple[str, str]:
-    subjects, bodies = [], []
-    for language in EMAIL_LANGUAGES:
-        with translation.override(language):
-            subjects.append(" ".join(render_to_string(subject_template, context).split()))
-            bodies.append(render_to_string(body_template, context).strip())
-    # Until a language's translation exists its text is the English one: shown once.
-    subject = " / ".join(dict.fromkeys(subjects))
-    return subject, "\n\n----\n\n".join(dict.fromkeys(bodies)) + "\n"
 
 
 # --- Refunds reaching a final status ------------------------------------------------------

@@ -24,17 +24,23 @@ class SpiSimulatedMessage(models.Model):
         PACS008 = "pacs.008", _("credit transfer")
         PACS004 = "pacs.004", _("return")
 
-    end_to_end_id = models.CharField(max_length=32, unique=True)
-    original_end_to_end_id = models.CharField(max_length=32, blank=True, db_index=True)
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    direction = models.CharField(max_length=8, choices=Direction.choices)
-    debtor_ispb = models.CharField(max_length=8)
-    creditor_ispb = models.CharField(max_length=8)
-    amount_cents = models.BigIntegerField()
-    xml = EncryptedTextField()  # names both parties' CPF/CNPJ: encrypted at rest
-    status = models.CharField(max_length=4)  # ACSC/ACCC (settled) or RJCT
-    reason = models.CharField(max_length=4, blank=True)
-    created_at = models.DateTimeField()
+    end_to_end_id = models.CharField(verbose_name=_("end-to-end ID"), max_length=32, unique=True)
+    original_end_to_end_id = models.CharField(
+        verbose_name=_("original end-to-end ID"), max_length=32, blank=True, db_index=True
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=8, choices=Kind.choices)
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=8, choices=Direction.choices
+    )
+    debtor_ispb = models.CharField(verbose_name=_("debtor ISPB"), max_length=8)
+    creditor_ispb = models.CharField(verbose_name=_("creditor ISPB"), max_length=8)
+    amount_cents = models.BigIntegerField(verbose_name=_("amount (centavos)"))
+    xml = EncryptedTextField(
+        verbose_name=_("XML")
+    )  # names both parties' CPF/CNPJ: encrypted at rest
+    status = models.CharField(verbose_name=_("status"), max_length=4)  # ACSC/ACCC (settled) or RJCT
+    reason = models.CharField(verbose_name=_("reason"), max_length=4, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         db_table = "pix_spisimulatedmessage"  # created by apps.pix, kept through the move

@@ -13,8 +13,8 @@ from apps.core.crypto import EncryptedTextField, LookupEncryptedField
 class StrReserves(models.Model):
     """A participant's reserves account at BACEN, as the STR sees it (centavos)."""
 
-    ispb = models.CharField(max_length=8, unique=True)
-    balance = models.BigIntegerField(default=0)
+    ispb = models.CharField(verbose_name=_("ISPB"), max_length=8, unique=True)
+    balance = models.BigIntegerField(verbose_name=_("balance"), default=0)
 
     class Meta:
         verbose_name = _("STR reserves account (simulated)")
@@ -28,18 +28,24 @@ class StrSettlement(models.Model):
     """A message the STR processed: its NumCtrlSTR is STR + date + this row's id. A sender's
     NumCtrlIF is unique per sender, so a resend answers the stored outcome."""
 
-    code = models.CharField(max_length=12)
-    sender_ispb = models.CharField(max_length=8)
-    receiver_ispb = models.CharField(max_length=8)
-    control_number = models.CharField(max_length=20)
-    str_control_number = models.CharField(max_length=20, blank=True, db_index=True)
-    original_str_control_number = models.CharField(max_length=20, blank=True)
-    amount = models.BigIntegerField()
-    status = models.CharField(max_length=2, blank=True)  # SitLancSTR
-    error_code = models.CharField(max_length=12, blank=True)
-    answer = models.TextField(blank=True)  # the R1 or error answer we returned (no documents)
-    settled_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(verbose_name=_("code"), max_length=12)
+    sender_ispb = models.CharField(verbose_name=_("sender ISPB"), max_length=8)
+    receiver_ispb = models.CharField(verbose_name=_("receiver ISPB"), max_length=8)
+    control_number = models.CharField(verbose_name=_("control number"), max_length=20)
+    str_control_number = models.CharField(
+        verbose_name=_("STR control number"), max_length=20, blank=True, db_index=True
+    )
+    original_str_control_number = models.CharField(
+        verbose_name=_("original STR control number"), max_length=20, blank=True
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    status = models.CharField(verbose_name=_("status"), max_length=2, blank=True)  # SitLancSTR
+    error_code = models.CharField(verbose_name=_("error code"), max_length=12, blank=True)
+    answer = models.TextField(
+        verbose_name=_("answer"), blank=True
+    )  # the R1 or error answer we returned (no documents)
+    settled_on = models.DateField(verbose_name=_("settled on"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("STR settlement (simulated)")
@@ -57,11 +63,11 @@ class StrSettlement(models.Model):
 class StrDelivery(models.Model):
     """A message the STR queued for us (STR0008R2, STR0010R2): encrypted, it names people."""
 
-    code = models.CharField(max_length=12)
-    xml = EncryptedTextField()
-    acknowledged = models.BooleanField(default=False)
-    deliver_after = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(verbose_name=_("code"), max_length=12)
+    xml = EncryptedTextField(verbose_name=_("XML"))
+    acknowledged = models.BooleanField(verbose_name=_("acknowledged"), default=False)
+    deliver_after = models.DateTimeField(verbose_name=_("deliver after"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("STR delivery to us (simulated)")
@@ -84,13 +90,17 @@ class StrBankAccount(models.Model):
         CLOSED = "closed", _("closed (returns with reason 1)")
         FRAUD = "fraud", _("flagged for fraud (returns with reason 9)")
 
-    ispb = models.CharField(max_length=8)
-    branch = models.CharField(max_length=4)
-    number = models.CharField(max_length=13, help_text=_("digits, no leading zeros"))
-    holder_name = models.CharField(max_length=80)
-    holder_tax_id = LookupEncryptedField(clear_max_length=14)
-    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
+    ispb = models.CharField(verbose_name=_("ISPB"), max_length=8)
+    branch = models.CharField(verbose_name=_("branch"), max_length=4)
+    number = models.CharField(
+        verbose_name=_("number"), max_length=13, help_text=_("digits, no leading zeros")
+    )
+    holder_name = models.CharField(verbose_name=_("holder name"), max_length=80)
+    holder_tax_id = LookupEncryptedField(verbose_name=_("holder tax ID"), clear_max_length=14)
+    state = models.CharField(
+        verbose_name=_("state"), max_length=6, choices=State.choices, default=State.OPEN
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("account at another bank (simulated)")

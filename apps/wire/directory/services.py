@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.audit import record_event
 from apps.core.errors import ValidationFailed
@@ -40,7 +41,9 @@ def _rows(text: str) -> list[Participant]:
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
     if missing:
         raise ValidationFailed(
-            f"Line 1: the header lacks {', '.join(sorted(missing))}.", field="file"
+            _("Line 1: the header lacks %(columns)s."),
+            params={"columns": ", ".join(sorted(missing))},
+            field="file",
         )
     found: dict[str, Participant] = {}
     for line, row in enumerate(reader, start=2):
@@ -48,11 +51,21 @@ def _rows(text: str) -> list[Participant]:
         compe = (row.get("COMPE") or "").strip()
         name = (row.get("ShortName") or row.get("LongName") or "").strip()
         if not ispb.isalnum() or len(ispb) != 8:
-            raise ValidationFailed(f"Line {line}: ISPB {ispb!r} is not 8 characters.", field="file")
+            raise ValidationFailed(
+                _("Line %(line)d: ISPB %(ispb)r is not 8 characters."),
+                params={"line": line, "ispb": ispb},
+                field="file",
+            )
         if compe and not (compe.isdigit() and len(compe) <= 3):
-            raise ValidationFailed(f"Line {line}: COMPE {compe!r} is not a code.", field="file")
+            raise ValidationFailed(
+                _("Line %(line)d: COMPE %(compe)r is not a code."),
+                params={"line": line, "compe": compe},
+                field="file",
+            )
         if not name:
-            raise ValidationFailed(f"Line {line}: no name.", field="file")
+            raise ValidationFailed(
+                _("Line %(line)d: no name."), params={"line": line}, field="file"
+            )
         found[ispb] = Participant(
             ispb=ispb,
             compe=compe.zfill(3) if compe else "",
@@ -63,7 +76,7 @@ def _rows(text: str) -> list[Participant]:
             pix_type=(row.get("PixType") or "").strip().upper()[:4],
         )
     if not found:
-        raise ValidationFailed("The file lists no participant.", field="file")
+        raise ValidationFailed(_("The file lists no participant."), field="file")
     return list(found.values())
 
 

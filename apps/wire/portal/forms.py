@@ -18,7 +18,7 @@ from apps.accounts import selectors as account_selectors
 from apps.accounts.models import Account
 from apps.core.documents import normalize_tax_id, tax_id_kind
 from apps.core.errors import DomainError
-from apps.core.forms import AccountChoiceField, parse_portal_amount
+from apps.core.forms import AccountChoiceField, ConfirmationForm, parse_portal_amount
 from apps.core.forms import PortalForm as CorePortalForm
 from apps.wire import selectors
 from apps.wire.models import AccountType
@@ -235,9 +235,10 @@ class SendForm(TedPortalForm):
         return day
 
 
-class ConfirmForm(TedPortalForm):
-    """Step 2: nothing about the order can change here (the amount included); the
-    customer may save the destination as a favourite."""
+class ConfirmForm(ConfirmationForm, TedPortalForm):
+    """Step 2: nothing about the order can change here (the amount included: the values
+    shown travel back signed, see ConfirmationForm); the customer may save the
+    destination as a favourite."""
 
     save_favourite = forms.BooleanField(label=_("Save as a favourite"), required=False)
     nickname = forms.CharField(

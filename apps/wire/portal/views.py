@@ -200,8 +200,20 @@ def send(request: HttpRequest) -> HttpResponse:
         order = _order(form.cleaned_data)
         try:
             quote = services.wire_quote(customer=customer, **_service_order(order))
+            if not quote.scheduled:
+                # What the confirmation's gate would refuse (limits, the KYC level), said
+                # now on the amount; a scheduled TED is judged when it goes. Moves nothing.
+                account_services.debit_precheck(
+                    account=quote.account,
+                    product="ted",
+                    amount_cents=quote.amount,
+                    fee_cents=quote.fee,
+                )
         except DomainError as exc:
-            form.add_domain_error(exc)
+            if exc.field == "amount":
+                form.add_check_error(exc)
+            else:
+                form.add_domain_error(exc)
             return _render_send(request, form, status=422)
         token = str(uuid.uuid4())
         pending = PENDING.all(request)
@@ -265,6 +277,12 @@ def _send_execute(*, request: HttpRequest, token: str, order: dict) -> Wire | No
     return wire
 
 
+def _signed(shown: dict) -> dict:
+    """What the confirmation signs: all it shows, the moment as shown ("now" has no time:
+    a TED that goes now is quoted again at the POST, with the moment of that POST)."""
+    return {name: value for name, value in shown.items() if name != "goes_at"}
+
+
 def _render_confirm(request, token: str, pending: dict, form, status: int = 200):
     shown = pending["shown"]
     context = {
@@ -284,6 +302,7 @@ def _moment_moved(pending: dict, quote: services.WireQuote, form: ConfirmForm) -
         not quote.scheduled or shown["goes_at"] == quote.goes_at.isoformat()
     )
     pending["shown"] = _shown(quote)
+    form.show(_signed(pending["shown"]))  # the page shows these now: the next POST confirms them
     if same:
         return False
     if quote.scheduled:
@@ -339,7 +358,11 @@ def confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     if pending is None:
         messages.warning(request, _("This TED expired or was already handled. Start again."))
         return redirect("portal:ted:send")
-    form = ConfirmForm(data=request.POST if request.method == "POST" else None)
+    form = ConfirmForm(
+        data=request.POST if request.method == "POST" else None,
+        token=token,
+        values=_signed(pending["shown"]),
+    )
     if request.method == "GET":
         return _render_confirm(request, token, pending, form)
     if not form.is_valid():

@@ -221,10 +221,18 @@ def wire_quote(
         goes_at=_goes_at(scheduled_for, now),
         now=now,
     )
-    if not quote.scheduled and account.available_balance + account.overdraft_limit < quote.total:
+    available = account.available_balance + account.overdraft_limit
+    if not quote.scheduled and available < quote.total:
         raise ValidationFailed(
-            _("Insufficient balance: the TED takes %(total)s with its fee.")
-            % {"total": format_brl(quote.total)},
+            _(
+                "Insufficient available balance: with the fee of %(fee)s this takes "
+                "%(total)s, and you have %(available)s available."
+            )
+            % {
+                "fee": format_brl(quote.fee),
+                "total": format_brl(quote.total),
+                "available": format_brl(max(available, 0)),
+            },
             field="amount",
         )
     return quote

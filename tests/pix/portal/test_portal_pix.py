@@ -43,6 +43,7 @@ from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import balance_of, funded_account
 from tests.support.pix_keys import BB, company, new_cpf, person, sms_code
 from tests.support.pix_transfers import key_elsewhere
+from tests.support.portal_confirm import confirm, shown_of
 
 pytestmark = pytest.mark.django_db
 
@@ -184,10 +185,11 @@ def test_send_by_key_to_an_athena_customer_moves_money_only_on_confirm(client, m
     assert "João P. S." in page and "Pereira" not in page  # masked as payers see it
     assert f"***.{key[3:6]}.{key[6:9]}-**" in page  # masked CPF, twice: document and key
     assert "Athena Pay" in page
-    assert 'value="123,45"' in page  # the amount, editable for a key
+    assert "R$ 123,45" in page and 'name="amount"' not in page  # fixed text, no input
     assert pix_count() == 0 and balance_of(maria.pk) == (40_000, 40_000)
 
-    response = client.post(confirm_url, {"amount": "123,45", "scheduled_for": ""})
+    shown = shown_of(page)
+    response = client.post(confirm_url, {"shown": shown})
     assert response.status_code == 302
     receipt_url = response.url
     transfer = PixTransfer.objects.get()
@@ -201,21 +203,21 @@ def test_send_by_key_to_an_athena_customer_moves_money_only_on_confirm(client, m
     assert transfer.end_to_end_id in receipt and "R$ 123,45" in receipt
 
     # The confirmation sent again (a reload of the POST, or Back then confirm) sends nothing.
-    again = client.post(confirm_url, {"amount": "123,45", "scheduled_for": ""})
+    again = client.post(confirm_url, {"shown": shown})
     assert again.status_code == 302 and again.url == receipt_url
     assert client.get(confirm_url).url == receipt_url
     assert pix_count() == 1 and balance_of(joao.pk) == (12_345, 12_345)
 
 
-def test_the_amount_typed_on_the_confirmation_is_the_one_sent(client, maria, joao):
+def test_an_amount_posted_to_the_confirmation_is_ignored(client, maria, joao):
     key = cpf_key(joao)
     signed_in(client, maria)
     confirm_url = client.post(SEND, send_data(maria, key=key, amount="10")).url
 
-    client.post(confirm_url, {"amount": "7,5"})
+    confirm(client, confirm_url, {"amount": "7,5"})
 
-    assert PixTransfer.objects.get().amount == 750
-    assert balance_of(joao.pk) == (750, 750)
+    assert PixTransfer.objects.get().amount == 1_000
+    assert balance_of(joao.pk) == (1_000, 1_000)
 
 
 def test_send_to_another_institution_shows_its_name_and_settles_after_commit(
@@ -228,7 +230,7 @@ def test_send_to_another_institution_shows_its_name_and_settles_after_commit(
     assert "Carlos P. D." in page and "BCO DO BRASIL" in page.upper()
 
     with django_capture_on_commit_callbacks(execute=True):
-        receipt_url = client.post(confirm_url, {"amount": "50,00"}).url
+        receipt_url = confirm(client, confirm_url).url
     transfer = PixTransfer.objects.get()
     assert transfer.state == PixTransfer.State.SETTLED and not transfer.internal
     assert transfer.counterparty_ispb == BB
@@ -294,53 +296,49 @@ def test_another_customers_account_cannot_be_the_source(client, maria, joao):
 
 
 @pytest.mark.parametrize(
-    ("fields", "field"),
-    [
-        ({"amount": "0"}, "amount"),
-        ({"amount": "abc"}, "amount"),
-        ({"amount": ""}, "amount"),
-        ({"amount": "10", "scheduled_for": "2001-01-01"}, "scheduled_for"),
-        ({"amount": "10", "scheduled_for": "31/02/2030"}, "scheduled_for"),
-        ({"amount": "10", "scheduled_for": "amanhã"}, "scheduled_for"),
-        ({"amount": "10", "scheduled_for": "2999-01-01"}, "scheduled_for"),
-    ],
+    "day",
+    ["2001-01-01", "31/02/2030", "amanhã", "2999-01-01"],
+    ids=["past", "no-day", "text", "far"],
 )
-def test_bad_confirmation_input_is_a_form_error(client, maria, joao, fields, field):
+def test_a_bad_day_is_a_form_error_on_the_first_step(client, maria, joao, day):
     key = cpf_key(joao)
     signed_in(client, maria)
-    confirm_url = client.post(SEND, send_data(maria, key=key, amount="10")).url
 
-    response = client.post(confirm_url, fields)
+    response = client.post(SEND, send_data(maria, key=key, amount="10", scheduled_for=day))
 
-    assert response.status_code == 400 and field in errors_of(response)
+    assert response.status_code == 400 and "scheduled_for" in errors_of(response)
     assert pix_count() == 0 and balance_of(maria.pk) == (40_000, 40_000)
-    assert client.post(confirm_url, {"amount": "10"}).status_code == 302  # still pending
-    assert pix_count() == 1
+    assert not client.session.get("portal_pending_pix")
 
 
-def test_insufficient_balance_is_refused_on_confirm_and_the_pix_stays_pending(client, joao):
-    poor = customer_account("Ana Lima Costa", 500)
+def test_funds_gone_between_the_steps_are_refused_on_confirm_and_the_pix_stays_pending(
+    client, joao
+):
+    """The first step checks the balance; the confirmation checks again under the lock."""
+    poor = customer_account("Ana Lima Costa", 1_500)
     key = cpf_key(joao)
     signed_in(client, poor)
     confirm_url = client.post(SEND, send_data(poor, key=key, amount="10")).url
+    pix_send(account=poor, key=key, amount_cents=1_000)  # another channel spends it meanwhile
 
-    response = client.post(confirm_url, {"amount": "10"})
+    response = confirm(client, confirm_url)
 
     assert response.status_code == 422
     assert response.context["form"].non_field_errors()
-    assert pix_count() == 0 and balance_of(poor.pk) == (500, 500)
+    assert pix_count() == 1 and balance_of(poor.pk) == (500, 500)
     assert not IdempotencyRecord.objects.filter(key__startswith="pix:").exists()
-    assert client.post(confirm_url, {"amount": "4,00"}).status_code == 302
-    assert balance_of(poor.pk) == (100, 100)
 
 
 def test_a_pix_scheduled_moves_nothing_and_can_be_cancelled_from_the_history(client, maria, joao):
     key = cpf_key(joao)
     signed_in(client, maria)
-    confirm_url = client.post(SEND, send_data(maria, key=key, amount="20")).url
     day = timezone.localdate() + timedelta(days=3)
+    data = send_data(maria, key=key, amount="20", scheduled_for=day.isoformat())
+    confirm_url = client.post(SEND, data).url
+    page = client.get(confirm_url).content.decode()
+    assert day.strftime("%d/%m/%Y") in page and 'type="date"' not in page  # fixed text
 
-    receipt_url = client.post(confirm_url, {"amount": "20", "scheduled_for": day.isoformat()}).url
+    receipt_url = confirm(client, confirm_url).url
 
     transfer = PixTransfer.objects.get()
     assert transfer.state == PixTransfer.State.SCHEDULED and transfer.scheduled_for == day
@@ -402,7 +400,7 @@ def test_a_pasted_code_with_an_amount_pays_that_amount_which_cannot_be_edited(cl
     assert "amount" not in page.context["form"].fields
     assert "R$ 25,90" in page.content.decode() and "Pizza" in page.content.decode()
 
-    client.post(confirm_url, {"amount": "1,00"})  # a forged amount is ignored
+    confirm(client, confirm_url, {"amount": "1,00"})  # a forged amount is ignored
 
     transfer = PixTransfer.objects.get()
     assert transfer.amount == 2_590 and transfer.initiation == PixTransfer.Initiation.QRES
@@ -417,12 +415,15 @@ def test_a_code_whose_amount_is_fixed_refuses_another_typed_amount(client, maria
     assert pix_count() == 0
 
 
-def test_a_code_without_an_amount_asks_for_one_on_the_confirmation(client, maria, joao):
+def test_a_code_without_an_amount_asks_for_one_on_the_first_step(client, maria, joao):
     code = joaos_code(joao)
     signed_in(client, maria)
-    confirm_url = client.post(SEND, send_data(maria, method="code", brcode=code)).url
-    assert client.post(confirm_url, {"amount": ""}).status_code == 400
-    assert client.post(confirm_url, {"amount": "3,33"}).status_code == 302
+    response = client.post(SEND, send_data(maria, method="code", brcode=code))
+    assert response.status_code == 422 and "amount" in errors_of(response)
+    assert not client.session.get("portal_pending_pix")
+    confirm_url = client.post(SEND, send_data(maria, method="code", brcode=code, amount="3,33")).url
+    assert "R$ 3,33" in client.get(confirm_url).content.decode()
+    assert confirm(client, confirm_url).status_code == 302
     assert balance_of(joao.pk) == (333, 333)
 
 
@@ -436,7 +437,7 @@ def test_a_qr_image_upload_is_read_and_paid(client, maria, joao):
     assert response.status_code == 302
     pending = next(iter(client.session["portal_pending_pix"].values()))
     assert pending["brcode"] == code
-    client.post(response.url, {})
+    confirm(client, response.url)
     assert PixTransfer.objects.get().amount == 1_500
 
 
@@ -877,6 +878,7 @@ def test_concurrent_confirms_of_one_pix_send_once(settings):
     first = Client()
     first.force_login(payer.customer.user)
     confirm_url = first.post(SEND, send_data(payer, key=key, amount="25,00")).url
+    shown = shown_of(first.get(confirm_url).content.decode())
     second = Client()
     second.cookies = first.cookies
     barrier = threading.Barrier(2)
@@ -885,7 +887,7 @@ def test_concurrent_confirms_of_one_pix_send_once(settings):
     def confirm(client: Client) -> None:
         try:
             barrier.wait()
-            statuses.append(client.post(confirm_url, {"amount": "25,00"}).status_code)
+            statuses.append(client.post(confirm_url, {"shown": shown}).status_code)
         finally:
             connections.close_all()
 
@@ -920,6 +922,7 @@ def test_the_send_form_never_raises_on_any_text(method, key, brcode, amount):
     form = SendForm(
         data={"method": method, "key": key, "brcode": brcode, "amount": amount},
         user=None,
+        today=timezone.localdate(),
     )
     form.is_valid()  # no exception, whatever was typed
     assert form.errors
@@ -932,7 +935,7 @@ def test_a_pix_waiting_for_the_spi_updates_its_receipt_by_itself(
     signed_in(client, maria)
     confirm_url = client.post(SEND, send_data(maria, key=key_elsewhere(), amount="30")).url
     with django_capture_on_commit_callbacks(execute=True):
-        receipt_url = client.post(confirm_url, {"amount": "30"}).url
+        receipt_url = confirm(client, confirm_url).url
     transfer = PixTransfer.objects.get()
     assert transfer.state == PixTransfer.State.SENT
     page = client.get(receipt_url).content.decode()
@@ -965,11 +968,12 @@ def test_a_payee_listed_between_form_and_confirmation_is_refused_and_the_stop_re
     key = cpf_key(joao)
     signed_in(client, maria)
     confirm_url = client.post(SEND, send_data(maria, key=key, amount="10")).url
+    shown = shown_of(client.get(confirm_url).content.decode())
     assert not ScreeningHit.objects.exists()  # the form's preview: clear
     WatchlistEntry.objects.create(name="João Pereira Santos", reason="fraud ring (test)")
     invalidate_index()
     try:
-        response = client.post(confirm_url, {"amount": "10"})
+        response = client.post(confirm_url, {"shown": shown})
     finally:
         invalidate_index()
 

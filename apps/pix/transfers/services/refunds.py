@@ -25,10 +25,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.services import Leg, account_lock_available, internal_account_id, post_entry
 from apps.core.errors import ValidationFailed
 from apps.core.fsm import apply_transition
+from apps.core.money import format_brl
 from apps.core.transactions import now_or_after_commit
 from apps.pix import locks
 from apps.pix.codecs import e2e
@@ -52,18 +54,25 @@ _REFUND_ID_RE = re.compile(r"\A[a-zA-Z0-9]{1,35}\Z")
 def _check_refundable(transfer: PixTransfer, amount_cents: int, now: datetime) -> None:
     """Called with the Pix's row and its receiving account's row locked (refund_request)."""
     if transfer.receiving_account_id is None:
-        raise RefundNotAllowed("Only a Pix received can be refunded.")
+        raise RefundNotAllowed(_("Only a Pix received can be refunded."))
     if transfer.state != PixTransfer.State.SETTLED:
-        raise RefundNotAllowed("Only a settled Pix can be refunded.")
+        raise RefundNotAllowed(_("Only a settled Pix can be refunded."))
     received_at = transfer.settled_at or transfer.created_at
     if now - received_at > REFUND_WINDOW:
-        raise RefundNotAllowed("A Pix can be refunded up to 90 days after it was received.")
+        raise RefundNotAllowed(_("A Pix can be refunded up to 90 days after it was received."))
     left = refundable_cents(transfer)
     if amount_cents > left:
         raise RefundExceedsOriginal(
-            f"Refunds would exceed the original amount: {transfer.amount} centavos, "
-            f"{refunded_total(transfer)} refunded or in progress, "
-            f"{reversed_total(transfer)} reversed, {amount_cents} asked."
+            _(
+                "Refunds would exceed the original amount: %(original)s, %(refunded)s refunded "
+                "or in progress, %(reversed)s reversed, %(asked)s asked."
+            ),
+            params={
+                "original": format_brl(transfer.amount),
+                "refunded": format_brl(refunded_total(transfer)),
+                "reversed": format_brl(reversed_total(transfer)),
+                "asked": format_brl(amount_cents),
+            },
         )
 
 
@@ -79,12 +88,14 @@ def refund_request(
 ) -> PixRefund:
     """Refund (part of) an inbound Pix; idempotent on (transfer, refund_id)."""
     if not isinstance(refund_id, str) or not _REFUND_ID_RE.match(refund_id):
-        raise ValidationFailed("The refund id must be 1 to 35 letters or digits.", field="id")
+        raise ValidationFailed(_("The refund id must be 1 to 35 letters or digits."), field="id")
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise ValidationFailed("Amount must be greater than zero.", field="amount")
+        raise ValidationFailed(_("Amount must be greater than zero."), field="amount")
     reason = str(reason_code)
     if reason not in ReturnReason.__members__:
-        raise ValidationFailed(f"Unknown return reason code {reason!r}.", field="reason_code")
+        raise ValidationFailed(
+            _("Unknown return reason code %(code)r."), params={"code": reason}, field="reason_code"
+        )
     now = now or timezone.now()
     own_ispb = settings.ATHENA_ISPB
     by = actor or "customer"
@@ -94,8 +105,15 @@ def refund_request(
         if existing is not None:
             if existing.amount != amount_cents:
                 raise RefundIdConflict(
-                    f"Refund {refund_id} of this Pix already exists with amount "
-                    f"{existing.amount} centavos, not {amount_cents}."
+                    _(
+                        "Refund %(id)s of this Pix already exists with amount %(existing)s, "
+                        "not %(asked)s."
+                    ),
+                    params={
+                        "id": refund_id,
+                        "existing": format_brl(existing.amount),
+                        "asked": format_brl(amount_cents),
+                    },
                 )
             return existing
         if locked.receiving_account_id is not None:
