@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from django import forms
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -20,6 +21,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -204,6 +206,35 @@ class SystemAlertAdmin(
         return pretty_json(obj.detail)
 
 
+def _state_labels(model: type | None) -> dict[str, object]:
+    """A model's states by code, with their (lazy) labels; {} when it has no `state`."""
+    try:
+        field = model._meta.get_field("state") if model is not None else None
+    except FieldDoesNotExist:
+        field = None
+    return {str(code): label for code, label in field.flatchoices} if field else {}
+
+
+class TargetStateFilter(admin.SimpleListFilter):
+    """The states reached, by their labels (the log keeps the codes)."""
+
+    title = _("target state")
+    parameter_name = "target_state"
+
+    def lookups(self, request, model_admin):
+        labels: dict[str, object] = {}
+        for model in django_apps.get_models():
+            for code, label in _state_labels(model).items():
+                labels.setdefault(code, label)
+        codes = StateTransitionLog.objects.order_by().values_list("target_state", flat=True)
+        return sorted(
+            ((code, labels.get(code, code)) for code in set(codes)), key=lambda item: str(item[1])
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(target_state=self.value()) if self.value() else queryset
+
+
 @admin.register(StateTransitionLog)
 class StateTransitionLogAdmin(ReadOnlyAdmin):
     list_display = (
@@ -211,14 +242,24 @@ class StateTransitionLogAdmin(ReadOnlyAdmin):
         "content_type",
         "object_id",
         "transition",
-        "source_state",
-        "target_state",
+        "source_state_display",
+        "target_state_display",
         "actor_label",
     )
-    list_filter = ("content_type", "transition", "target_state", "at")
+    list_filter = ("content_type", "transition", TargetStateFilter, "at")
     list_select_related = ("content_type",)
     date_hierarchy = "at"
     search_fields = ("object_id", "actor_label", "transition", "reason")
+
+    @admin.display(description=_("source state"), ordering="source_state")
+    def source_state_display(self, obj: StateTransitionLog) -> object:
+        labels = _state_labels(obj.content_type.model_class())
+        return labels.get(obj.source_state, obj.source_state)
+
+    @admin.display(description=_("target state"), ordering="target_state")
+    def target_state_display(self, obj: StateTransitionLog) -> object:
+        labels = _state_labels(obj.content_type.model_class())
+        return labels.get(obj.target_state, obj.target_state)
 
 
 @admin.register(IdempotencyRecord)

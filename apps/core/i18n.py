@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.functional import Promise, lazy
 
@@ -68,7 +69,7 @@ def remember_language(user: Any, code: str | None) -> None:
         user.language = language
         # Only this column (the rest of the row may be stale here), and no history row:
         # a reading preference is not a change anyone audits.
-        type(user).objects.filter(pk=user.pk).update(language=language)
+        get_user_model().objects.filter(pk=user.pk).update(language=language)
 
 
 @contextmanager

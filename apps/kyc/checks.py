@@ -19,9 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop as N_
 
 from apps.core.documents import tax_id_kind
 
@@ -105,14 +104,16 @@ def check_tax_id(*, tax_id: str, kind: str) -> CheckOutcome:
     """CPF for a person, CNPJ for a company, with valid check digits (validate-docbr)."""
     found = tax_id_kind(tax_id)
     if found is None:
-        return _outcome(FAIL, N_("CPF/CNPJ check digits are invalid."))
+        return _outcome(FAIL, gettext_noop("CPF/CNPJ check digits are invalid."))
     if found != kind:
         return _outcome(
             FAIL,
-            N_("The document is a %(found_kind)s number but the customer is a %(kind)s."),
+            gettext_noop("The document is a %(found_kind)s number but the customer is a %(kind)s."),
             {"found_kind": found, "kind": kind},
         )
-    return _outcome(PASS, N_("CPF valid.") if found == "person" else N_("CNPJ valid."))
+    return _outcome(
+        PASS, gettext_noop("CPF valid.") if found == "person" else gettext_noop("CNPJ valid.")
+    )
 
 
 def normalize_name(name: str) -> str:
@@ -124,10 +125,12 @@ def normalize_name(name: str) -> str:
 
 def check_name(*, declared: str, holder: str) -> CheckOutcome:
     if not normalize_name(declared):
-        return _outcome(FAIL, N_("No name was declared."))
+        return _outcome(FAIL, gettext_noop("No name was declared."))
     if normalize_name(declared) == normalize_name(holder):
-        return _outcome(PASS, N_("Declared name matches the account holder."))
-    return _outcome(FAIL, N_("Declared name differs from the account holder's full name."))
+        return _outcome(PASS, gettext_noop("Declared name matches the account holder."))
+    return _outcome(
+        FAIL, gettext_noop("Declared name differs from the account holder's full name.")
+    )
 
 
 def age_on(birth_date: date, today: date) -> int:
@@ -138,17 +141,17 @@ def age_on(birth_date: date, today: date) -> int:
 def check_birth_date(*, birth_date: date | None, today: date | None = None) -> CheckOutcome:
     today = today or timezone.localdate()
     if birth_date is None:
-        return _outcome(FAIL, N_("No birth date was declared."))
+        return _outcome(FAIL, gettext_noop("No birth date was declared."))
     if birth_date > today or birth_date.year < today.year - 130:
-        return _outcome(FAIL, N_("The birth date is not plausible."))
+        return _outcome(FAIL, gettext_noop("The birth date is not plausible."))
     age = age_on(birth_date, today)
     if age < ADULT_AGE:
         return _outcome(
             FAIL,
-            N_("The customer is %(age)d: an account holder must be 18 or older."),
+            gettext_noop("The customer is %(age)d: an account holder must be 18 or older."),
             {"age": age},
         )
-    return _outcome(PASS, N_("Adult (18+)."), data={"age": age})
+    return _outcome(PASS, gettext_noop("Adult (18+)."), data={"age": age})
 
 
 # --- Screening --------------------------------------------------------------------------
@@ -171,9 +174,11 @@ def check_screening(*, customer: Any, birth_date: date | None = None) -> CheckOu
         hits = hits.all()
     hits = list(hits)
     if not hits:
-        return _outcome(PASS, N_("No sanctions or PEP match."))
+        return _outcome(PASS, gettext_noop("No sanctions or PEP match."))
     summary = [_hit_summary(hit) for hit in hits[:10]]
-    return _outcome(FAIL, N_("Screening hits: %(count)d."), {"count": len(hits)}, {"hits": summary})
+    return _outcome(
+        FAIL, gettext_noop("Screening hits: %(count)d."), {"count": len(hits)}, {"hits": summary}
+    )
 
 
 def _hit_summary(hit: Any) -> dict[str, Any]:
@@ -209,9 +214,11 @@ def check_duplicates(*, request: Any) -> CheckOutcome:
     kinds = sorted(set(shared))
     if kinds:
         return _outcome(
-            FAIL, N_("A document was already used by another customer."), data={"kinds": kinds}
+            FAIL,
+            gettext_noop("A document was already used by another customer."),
+            data={"kinds": kinds},
         )
-    return _outcome(PASS, N_("No document is shared with another customer."))
+    return _outcome(PASS, gettext_noop("No document is shared with another customer."))
 
 
 # --- Face match -------------------------------------------------------------------------
@@ -244,33 +251,33 @@ def check_face_match(*, selfie: bytes | None, document: bytes | None) -> CheckOu
     base = {"threshold": threshold, "distance": None, "model": "dlib face_recognition_models"}
     if selfie is None or document is None:
         return _outcome(
-            FAIL, N_("A selfie and an identity document photo are required."), data=base
+            FAIL, gettext_noop("A selfie and an identity document photo are required."), data=base
         )
     try:
         import face_recognition
     except ImportError:
-        return _outcome(UNCERTAIN, N_("Face matching is not installed."), data=base)
+        return _outcome(UNCERTAIN, gettext_noop("Face matching is not installed."), data=base)
     try:
         selfie_face = _largest_face_encoding(selfie)
         document_face = _largest_face_encoding(document)
     except (OSError, ValueError):
-        return _outcome(FAIL, N_("An image could not be read."), data=base)
+        return _outcome(FAIL, gettext_noop("An image could not be read."), data=base)
     if selfie_face is None:
-        return _outcome(FAIL, N_("No face found in the selfie."), data=base)
+        return _outcome(FAIL, gettext_noop("No face found in the selfie."), data=base)
     if document_face is None:
-        return _outcome(FAIL, N_("No face found in the document photo."), data=base)
+        return _outcome(FAIL, gettext_noop("No face found in the document photo."), data=base)
     distance = float(face_recognition.face_distance([document_face], selfie_face)[0])
     data = {**base, "distance": round(distance, 4)}
     if distance <= threshold:
         return _outcome(
             PASS,
-            N_("Face matches (distance %(distance).3f <= %(threshold)s)."),
+            gettext_noop("Face matches (distance %(distance).3f <= %(threshold)s)."),
             {"distance": distance, "threshold": threshold},
             data,
         )
     return _outcome(
         FAIL,
-        N_("Face does not match (distance %(distance).3f > %(threshold)s)."),
+        gettext_noop("Face does not match (distance %(distance).3f > %(threshold)s)."),
         {"distance": distance, "threshold": threshold},
         data,
     )

@@ -324,7 +324,8 @@ def test_account_close_goes_through_the_service(operator_client):
     empty.refresh_from_db()
     assert full.state == Account.State.ACTIVE
     assert empty.state == Account.State.CLOSED
-    assert any("zero balance" in m for m in messages_of(response))
+    # The console reads in pt-BR (its default language).
+    assert any("saldo zero" in m for m in messages_of(response)), messages_of(response)
 
 
 def test_internal_accounts_are_not_blocked_from_the_admin(admin_client):
@@ -332,7 +333,7 @@ def test_internal_accounts_are_not_blocked_from_the_admin(admin_client):
     response = confirm(admin_client, Account, "block", [reserves], "oops")
     reserves.refresh_from_db()
     assert reserves.state == Account.State.ACTIVE
-    assert any("Internal ledger accounts" in m for m in messages_of(response))
+    assert any("Contas internas do razão" in m for m in messages_of(response))
 
 
 def test_postings_filtered_by_account(operator_client):
@@ -420,7 +421,7 @@ def test_reversal_above_the_threshold_needs_a_second_operator(
     asked = ask(operator_client, ReversalRequest, "approve", [request])
     assert b'name="reason"' in asked.content and "R$ 15.000,00" in asked.content.decode()
     refused = confirm(operator_client, ReversalRequest, "approve", [request], "looks fine")
-    assert any("Four-eyes" in m for m in messages_of(refused))
+    assert any("quatro olhos" in m for m in messages_of(refused)), messages_of(refused)
     request.refresh_from_db()
     assert request.state == ReversalRequest.State.PENDING
     assert balance_of(payer.pk) == (0, 0)
@@ -453,8 +454,8 @@ def test_reversal_of_a_reversal_is_refused_before_any_request(operator_client):
         operator_client, JournalEntry, "request_reversal", [reversal, entry], "again"
     )
     assert not ReversalRequest.objects.exists()
-    assert any("cannot itself be reversed" in m for m in messages_of(response))
-    assert any("already reversed" in m for m in messages_of(response))
+    assert any("não pode ser estornado" in m for m in messages_of(response))
+    assert any("já foi estornado" in m for m in messages_of(response))
 
 
 def test_compliance_officer_cannot_request_reversals(officer_client):

@@ -28,6 +28,7 @@ from playwright.sync_api import Page, expect
 from apps.kyc.models import KycRequest
 from tests.factories.customers import person
 from tests.factories.ledger import funded_account
+from tests.support.english import english_words
 from tests.support.portal_demo import PASSWORD, portal_demo
 
 pytestmark = [
@@ -112,6 +113,9 @@ class PhoneAudit:
         width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width > viewport:
             self.failures.append(f"{name} ({page.url}): {width}px wide in a {viewport}px screen")
+        english = english_words(page.inner_text("body"))
+        if english:
+            self.failures.append(f"{name}: English words on a pt-BR page: {english}")
         if not accessibility:
             return
         small = page.evaluate(TOUCH_TARGETS, TOUCH_PX)
@@ -156,6 +160,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page: Page, live_server
     audit.visit("sign-up", f"{base}/accounts/signup/")
     audit.visit("password reset", f"{base}/accounts/password/reset/")
     sign_in(page, base, demo.email)
+    audit.check("home after sign-in")  # with the "signed in" message
 
     account = demo.account
     audit.visit("home", f"{base}/")

@@ -179,7 +179,7 @@ class World:
         )
         key = key_register(account=self.account, key_type="EVP", actor=self.customer.user)
         receive_pix(Receiver(self.customer, self.account, key), 25_000)
-        self.issued = card_issue(customer=self.customer, account_id=self.account.pk)
+        self.issued = card_issue(customer=self.customer, account_id=self.account.pk, kind="virtual")
         authorize(purchase(self.issued, 4_500))
         send(customer=self.customer, **order(self.account, payee(), 30_000))
         self.loan = contracted_loan(self.account, now=timezone.now(), principal_cents=500_000)

@@ -31,6 +31,7 @@ def client_for(user):
 def test_officer_sees_checks_and_document_links_without_content():
     request = in_review()
     client = client_for(officer())
+    client.cookies["django_language"] = "en"  # the checks read in the reader's language
     page = client.get(f"/admin/kyc/kycrequest/{request.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -60,3 +61,23 @@ def test_operator_has_no_kyc_console():
     request = in_review()
     client = client_for(operator())
     assert client.get(f"/admin/kyc/kycrequest/{request.pk}/change/").status_code in (302, 403)
+
+
+def test_the_checks_read_as_a_table_in_the_officers_language():
+    """Not the stored JSON: each check by its name, its outcome and what it found, in
+    pt-BR; then the decision and when the checks ran, in Brasilia time."""
+    request = in_review()
+    KycRequest.objects.filter(pk=request.pk).update(
+        check_results={
+            **request.check_results,
+            "ran_at": "2026-12-02T13:05:00+00:00",  # 10:05 in Brasilia
+        }
+    )
+    page = client_for(officer()).get(f"/admin/kyc/kycrequest/{request.pk}/change/")
+    html = page.content.decode()
+    assert "<table>" in html and "Nome declarado" in html and "reprovada" in html
+    assert "aprovada" in html  # the checks that passed (CPF, birth date, screening)
+    assert '"outcome"' not in html and "&quot;outcome&quot;" not in html  # no raw JSON
+    assert '"checks"' not in html and "&quot;checks&quot;" not in html
+    assert "02/12/2026 10:05:00" in html and "Brasília" in html
+    assert "Decisão: enviada a um analista de compliance." in html

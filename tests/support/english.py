@@ -2,10 +2,11 @@
 
 A page's visible text is split into words and checked against words that are common in
 English and never Portuguese. Left out: words Portuguese shares ("no", "a", "do", "real",
-"total", "data", "me", "status", "login"), names that keep their name in Brazil (Pix, TED,
-boleto, QR Code, Athena Pay) and the language switch's "English". This catches prose that
-escaped gettext (a hard-coded string, a stored English description); the msgid recorder in
-tests/core/test_untranslated.py catches what went through gettext without a translation.
+"total", "data", "me", "status", "login", "for" as in "se for"), names that keep their
+name in Brazil (Pix, TED, boleto, QR Code, Athena Pay) and the language switch's "English".
+This catches prose that escaped gettext (a hard-coded string, a stored English
+description); the msgid recorder in tests/core/test_untranslated.py catches what went
+through gettext without a translation.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 
 _WORDS = """
-    the and or of to with without from for your you yours our we they their this that these
+    the and or of to with without from your you yours our we they their this that these
     those is are was were be been being has have had will would should could can cannot not
     it its at by on in into onto out up down over under about after before between
     account accounts balance balances available amount amounts payment payments received
@@ -32,7 +33,7 @@ _WORDS = """
 """
 ENGLISH_ONLY = frozenset(_WORDS.split())
 
-_WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
+_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*")  # "on-line" is one word
 
 
 def english_words(text: str) -> list[str]:

@@ -28,6 +28,7 @@ class UntranslatedRecorder:
         self.missing: dict[str, set[str]] = defaultdict(set)  # msgid -> where it was seen
         self.where = ""
         self._saved: tuple | None = None
+        self._known: dict[trans_real.DjangoTranslation, set[str]] = {}
 
     # --- Recording ----------------------------------------------------------------------
 
@@ -36,10 +37,21 @@ class UntranslatedRecorder:
             return
         if key in translation._catalog:  # the merged catalog of every installed catalog
             return
+        if msgid in self._translations(translation):
+            # Already a translation, asked again: Django's {% get_available_languages %}
+            # passes settings.LANGUAGES' lazy names through gettext once more.
+            return
         if CONTEXT_SEPARATOR in msgid:
             context, text = msgid.split(CONTEXT_SEPARATOR, 1)
             msgid = f"{text} [context: {context}]"
         self.missing[msgid].add(self.where)
+
+    def _translations(self, translation: trans_real.DjangoTranslation) -> set[str]:
+        if translation not in self._known:
+            self._known[translation] = {
+                value for _key, value in translation._catalog.items() if isinstance(value, str)
+            }
+        return self._known[translation]
 
     def __enter__(self) -> UntranslatedRecorder:
         cls = trans_real.DjangoTranslation

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from apps.core.fsm import transitions_of
 from apps.pix import adapters
@@ -35,6 +36,17 @@ from tests.support.pix_keys import (
     register_elsewhere,
     sms_code,
 )
+
+
+@pytest.fixture(autouse=True)
+def _read_in_english(settings):
+    """Messages are asserted by their msgids (English), and customers with no language of
+    their own read English: the reader's language is tested in
+    test_pix_key_messages_language.py."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 # --- Key type rules (pure) --------------------------------------------------------------------
 

@@ -122,6 +122,7 @@ def test_the_key_limit_answers_422_naming_it():
     account = account_of(customer)
     for _ in range(5):
         assert post_key(client, account=account.pk, type="EVP").status_code == 201
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")  # the detail reads in the caller's language
     response = post_key(client, account=account.pk, type="EVP")
     assert response.status_code == 422
     problem = response.json()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from apps.pix import adapters, tasks
 from apps.pix.adapters import dict as dict_api
@@ -32,6 +33,17 @@ from tests.support.pix_keys import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _read_in_english(settings):
+    """Messages are asserted by their msgids (English), and customers with no language of
+    their own read English: the reader's language is tested in
+    test_pix_key_messages_language.py."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 OURS = "13140088"
 PHONE = "+5511987654321"
