@@ -2,10 +2,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from apps.accounts import limits, money_gate, services
 from apps.accounts.ledger import Leg, post_entry
 from tests.factories.ledger import funded_account
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
+
 
 BRT = ZoneInfo("America/Sao_Paulo")
 pytestmark = pytest.mark.django_db

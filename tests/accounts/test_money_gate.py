@@ -24,6 +24,15 @@ from tests.factories.users import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
+
+
 APPS = Path(settings.BASE_DIR) / "apps"
 # Services that post an entry of the kind they are given (`kind=` at their call sites).
 POSTING_CALLS = {"post_entry", "deposit", "hold_capture"}
@@ -185,9 +194,9 @@ def test_a_level_zero_book_transfer_over_the_daily_limit_is_refused_by_the_api()
     assert response["Content-Type"].startswith("application/problem+json")
     body = response.json()
     assert body["type"].endswith("limit_exceeded")
-    assert "Daily transfer limit of R$ 500,00 for KYC level 0 exceeded" in body["detail"]
-    assert "R$ 200,00 left today" in body["detail"]
-    assert "KYC level 1" in body["detail"]  # how to raise it
+    assert "Limite diário de transferência de R$ 500,00 do nível 0 de KYC excedido" in body["detail"]
+    assert "restam R$ 200,00 hoje" in body["detail"]
+    assert "nível 1 de KYC" in body["detail"]  # how to raise it
     assert balance_of(source.pk) == (70_000, 70_000)
     assert balance_of(destination.pk) == (30_000, 30_000)
     assert JournalEntry.objects.filter(kind="book_transfer").count() == 1

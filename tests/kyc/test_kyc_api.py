@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.core import roles
@@ -26,6 +27,15 @@ from tests.support.pix_keys import api_client, idem
 from tests.support.pix_transfers import key_elsewhere
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
+
 
 PIX = "/api/v1/pix/transfers"
 KYC = "/api/v1/kyc"
@@ -75,8 +85,8 @@ def test_level0_refused_600_then_automatic_level2_lets_the_same_pix_through():
     assert refused.status_code == 422
     assert refused["Content-Type"].startswith(PROBLEM)
     detail = refused.json()["detail"]
-    assert "Daily Pix limit of R$ 500,00 for KYC level 0" in detail
-    assert "Raise it by completing identity verification to KYC level 1" in detail
+    assert "Limite diário de Pix de R$ 500,00 do nível 0 de KYC" in detail
+    assert "conclua a verificação de identidade do nível 1 de KYC" in detail
 
     level = client.get(f"{KYC}/level").json()
     assert level == {

@@ -14,6 +14,7 @@ import threading
 import pytest
 from django.db import connections
 from django.urls import reverse
+from django.utils import translation
 
 from apps.accounts import ledger
 from apps.accounts.models import JournalEntry
@@ -33,6 +34,15 @@ from tests.support.pix_received import (
 )
 
 pytestmark = pytest.mark.usefixtures("refunds_reach_the_spi_at_once", "_fast_spi")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
+
 
 FIFTEEN_THOUSAND = 1_500_000
 OTHER_MONEY = 500_000  # the customer's own money: a refund would not fail for lack of funds
@@ -83,7 +93,7 @@ def test_a_refund_after_the_credit_was_reversed_is_refused_and_moves_nothing():
     assert refundable_cents(pix) == 0
     before = moved()
 
-    with pytest.raises(RefundExceedsOriginal, match="1500000 reversed"):
+    with pytest.raises(RefundExceedsOriginal, match=r"R\$ 15.000,00 reversed"):
         refund_request(transfer=pix, refund_id="r1", amount_cents=1_000)
 
     assert moved() == before
