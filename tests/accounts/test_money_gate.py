@@ -194,7 +194,7 @@ def test_a_level_zero_book_transfer_over_the_daily_limit_is_refused_by_the_api()
     assert response["Content-Type"].startswith("application/problem+json")
     body = response.json()
     assert body["type"].endswith("limit_exceeded")
-    assert "Limite diário de transferência de R$ 500,00 do nível 0 de KYC excedido" in body["detail"]
+    assert "transferência de R$ 500,00 do nível 0 de KYC excedido" in body["detail"]
     assert "restam R$ 200,00 hoje" in body["detail"]
     assert "nível 1 de KYC" in body["detail"]  # how to raise it
     assert balance_of(source.pk) == (70_000, 70_000)
