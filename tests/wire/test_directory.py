@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.pix import selectors as pix_selectors
@@ -13,6 +14,14 @@ from apps.wire.models import Participant
 from apps.wire.services import directory_load
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
 
 
 def test_compe_and_ispb_answer_the_same_participant_to_anyone():

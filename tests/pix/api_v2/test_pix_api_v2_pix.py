@@ -276,7 +276,7 @@ def test_refund_after_90_days_is_refused():
     response = loja.client.put(refund_url(pix.end_to_end_id, "late"), {"valor": "1.00"})
 
     body = assert_problem(response, 400, "PixDevolucaoInvalida", "e2eid")
-    assert "90 days" in body["detail"]
+    assert "90 dias" in body["detail"]  # the API answers in pt-BR
     assert balance_of(loja.account.pk)[0] == 1_000
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.models import JournalEntry
 from apps.core.errors import Conflict, ValidationFailed
@@ -22,6 +22,14 @@ from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import balance_of, funded_account
 from tests.support.pix_keys import BB, new_cpf, person
 from tests.support.pix_transfers import key_elsewhere, maria, reserves_total
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the messages' English wording (the portal's second language); the
+    # pt-BR catalog is checked by tests/core/test_untranslated.py.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
