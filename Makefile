@@ -7,9 +7,9 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# pytest-xdist workers (`make test TEST_WORKERS=2`); 0 runs in one process. Two workers broke
-# tests that share the Celery app's eager setting within one process (see the session note).
-TEST_WORKERS ?= 0
+# pytest-xdist workers, each with its own test database (`make test TEST_WORKERS=0` runs in
+# one process). Two halve the suite's time on a two-core machine.
+TEST_WORKERS ?= 2
 CARDS_ISO_PORT ?= 8583
 
 .PHONY: run test lint format install install-dev migrate demo messages

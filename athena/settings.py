@@ -17,6 +17,8 @@ from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from athena.channel_layers import postgres_layer, redis_layer
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -176,23 +178,13 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="athena"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", default="athena")},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_layer(REDIS_URL, env("CHANNEL_PREFIX", default="athena"))}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Never the in-memory layer: the Celery worker's pushes must reach uvicorn's sockets in
     # another process. LISTEN/NOTIFY on the project's own database does
     # (apps/core/pg_channel_layer.py).
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "apps.core.pg_channel_layer.PostgresChannelLayer",
-            "CONFIG": {"prefix": env("CHANNEL_PREFIX", default="athena")},
-        }
-    }
+    CHANNEL_LAYERS = {"default": postgres_layer(env("CHANNEL_PREFIX", default="athena"))}
 
 # --- Celery: RabbitMQ in production; a filesystem broker under var/ when none is set. ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -27,6 +27,7 @@ from apps.accounts.models import Account
 from apps.core.fsm import apply_transition
 from apps.pix.keys.services import key_register
 from apps.pix.transfers.services.send import pix_send
+from athena.channel_layers import postgres_layer, redis_layer
 from tests.factories.customers import person
 from tests.factories.ledger import funded_account
 from tests.factories.users import CustomerFactory, UserFactory
@@ -64,20 +65,10 @@ def live_layer(request, settings) -> dict[str, str | None]:
         if not redis_url:
             pytest.skip("REDIS_URL is not set (Redis not configured)")
         prefix = f"athena-live-test-{uuid.uuid4().hex[:8]}"
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [redis_url], "prefix": prefix},
-            }
-        }
+        settings.CHANNEL_LAYERS = {"default": redis_layer(redis_url, prefix)}
         return {"REDIS_URL": redis_url, "CHANNEL_PREFIX": prefix}
     prefix = f"live_test_{uuid.uuid4().hex[:8]}"
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "apps.core.pg_channel_layer.PostgresChannelLayer",
-            "CONFIG": {"prefix": prefix},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": postgres_layer(prefix)}
     return {"REDIS_URL": None, "CHANNEL_PREFIX": prefix}
 
 

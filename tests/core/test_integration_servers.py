@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from athena.celery import app as celery_app
+from athena.channel_layers import redis_layer
 from tests.support.processes import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,10 +84,7 @@ def test_channel_layer_message_through_redis(redis_url, settings):
     from channels_redis.core import RedisChannelLayer
 
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": f"athena-test-{uuid.uuid4().hex[:6]}"},
-        }
+        "default": redis_layer(redis_url, f"athena-test-{uuid.uuid4().hex[:6]}")
     }
     layer = get_channel_layer()
     assert isinstance(layer, RedisChannelLayer)
@@ -117,3 +115,28 @@ def test_django_cache_is_redis_when_configured(redis_url):
     raw = redis.Redis.from_url(redis_url)
     assert any(k.decode().endswith(key) for k in raw.scan_iter(match=f"*{key}"))
     assert cache.get(key) == "through-django"
+
+
+@pytest.mark.integration
+def test_a_socket_waiting_longer_than_redis_blocks_still_gets_its_message(redis_url, settings):
+    """channels_redis blocks 5 s per BZPOPMIN and redis-py 8 reads with a 5 s timeout by
+    default: a quiet page's socket died within seconds ("Timeout reading from"). With the
+    settings' layer it waits through several blocks and gets what comes next."""
+    from channels.layers import get_channel_layer
+
+    settings.CHANNEL_LAYERS = {
+        "default": redis_layer(redis_url, f"athena-test-{uuid.uuid4().hex[:6]}")
+    }
+    layer = get_channel_layer()
+
+    async def quiet_then_message():
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(11)  # two blocks and more, nothing sent
+        assert not waiting.done(), waiting.exception() if waiting.done() else None
+        await layer.send(channel, {"type": "balance.changed", "amount": "1.00"})
+        return await asyncio.wait_for(waiting, timeout=10)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        message = pool.submit(asyncio.run, quiet_then_message()).result(timeout=40)
+    assert message == {"type": "balance.changed", "amount": "1.00"}

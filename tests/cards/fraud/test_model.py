@@ -79,5 +79,10 @@ def test_the_single_row_walk_scores_as_the_batch_walk():
     model = anomaly.load()
     rows = np.random.default_rng(7).normal(size=(300, len(anomaly.FEATURES))) * 3
     batch = anomaly.raw_scores(model.compiled, rows)
-    single = [model.flat.raw_score(list(row)) for row in rows]
-    assert np.array_equal(batch, np.array(single))
+    single = np.array([model.flat.raw_score(list(row)) for row in rows])
+    # The same walk; the depths' float sums may differ in the last bit (numpy's SIMD sums
+    # start at the array's memory alignment, which varies between runs), never the decision.
+    np.testing.assert_allclose(single, batch, rtol=1e-12, atol=0)
+    assert [anomaly.percentile(model.bundle, s) for s in single] == [
+        anomaly.percentile(model.bundle, b) for b in batch
+    ]
