@@ -394,6 +394,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # --- Security: the gateway terminates TLS and forwards X-Forwarded-Proto. ---
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Read from the cache (Redis when set), written through to the database: a signed-in
+# request does not read its session row. A session is ended through the store (the privacy
+# erasure does), which drops the cached copy too.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag instead
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -78,6 +78,7 @@ def recent_movements(*, user, limit: int = RECENT_MOVEMENTS) -> list[Movement]:
             "entry__reference_id",
             "account__branch",
             "account__number",
+            "account__state",  # FSM models read their state when built: deferred, a query each
         )
         .order_by("-id")[:limit]
     )

@@ -145,9 +145,7 @@ def reversal_requests_pending() -> Tally:
 def ledger_alerts_open() -> Tally:
     from .models import LedgerAlert
 
-    return tally(
-        LedgerAlert.objects.exclude(state=LedgerAlert.State.RESOLVED), oldest="created_at"
-    )
+    return tally(LedgerAlert.objects.exclude(state=LedgerAlert.State.RESOLVED), oldest="created_at")
 
 
 def last_reconciliation():

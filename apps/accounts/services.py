@@ -620,7 +620,7 @@ def account_lock_available(*, account_id: int) -> int:
     floor that only grows until commit. Two statements on purpose: a single locking read
     would re-read the row after waiting but keep its older view of the shards, and count a
     concurrent fold twice."""
-    list(Account.objects.select_for_update(of=("self",)).filter(pk=account_id).only("pk"))
+    list(Account.objects.select_for_update(of=("self",)).filter(pk=account_id).only("pk", "state"))
     account = Account.objects.with_balances().get(pk=account_id)
     return account.total_balance - account.held
 

@@ -19,7 +19,11 @@ def hybrid_boleto_paid_by_pix(payload: dict, message: OutboxMessage) -> None:
     charge_id = payload.get("charge_id")
     if not isinstance(charge_id, int):
         return
-    transfer = PixTransfer.objects.filter(charge_id=charge_id).only("amount", "created_at").first()
+    transfer = (
+        PixTransfer.objects.filter(charge_id=charge_id)
+        .only("state", "amount", "created_at")
+        .first()
+    )
     boleto_paid_by_pix(
         charge_id=charge_id,
         amount_cents=transfer.amount if transfer else None,

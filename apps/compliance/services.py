@@ -265,7 +265,6 @@ def screen_customer(customer, *, context: str = "onboarding") -> ScreeningResult
     return result
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class CounterpartyScreening:
     """A payee screened and not yet recorded: what `record_counterparty` keeps."""
@@ -380,7 +379,7 @@ def rescreen_customers(*, version_id: int) -> int:
         )
         hit_customers = 0
         if len(index):
-            customers = Customer.objects.only("pk", "full_name", "tax_id").order_by("pk")
+            customers = Customer.objects.only("pk", "state", "full_name", "tax_id").order_by("pk")
             for customer in customers.iterator(chunk_size=2000):
                 matches = _search(index, customer.full_name, birth_date=None, country=None)
                 if not matches:

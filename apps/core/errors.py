@@ -65,7 +65,6 @@ class DomainError(Exception):
         # Several field errors at once ([{razao, propriedade, valor}]); wins over `field`.
         self.violations = violations
 
-
     @property
     def message(self) -> str:
         # Translated on each read, in the language active then (never stored lazily: a

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, can_proceed
 from django_fsm.signals import post_transition
+from simple_history.models import HistoricalRecords
 
 from apps.core.bulk_copy import copy_rows
 from apps.core.errors import Conflict
@@ -40,6 +41,19 @@ class FSMModel(ConcurrentTransitionMixin, TimeStampedModel):
 def apply_transition(
     instance: models.Model, name: str, *, by: Any = None, reason: str = "", **kwargs: Any
 ) -> models.Model:
+    method = _checked(instance, name)
+    try:
+        # A savepoint: a lost race rolls back the transition log too, not the caller's work.
+        with transaction.atomic():
+            method(by=by, reason=reason, **kwargs)
+            instance._change_reason = f"{name}: {reason}" if reason else name
+            instance.save()
+    except ConcurrentTransition as exc:
+        raise _changed_meanwhile(instance) from exc
+    return instance
+
+
+def _checked(instance: models.Model, name: str):
     method = getattr(instance, name)
     if not can_proceed(method):
         # Read by people (the admin's operator, the portal's customer): the model's name and
@@ -49,18 +63,109 @@ def apply_transition(
             params={"model": instance._meta.verbose_name, "state": _state_label(instance)},
             value=name,
         )
+    return method
+
+
+def _changed_meanwhile(instance: models.Model) -> InvalidTransition:
+    return InvalidTransition(
+        _("The %(model)s changed meanwhile; reload and try again."),
+        params={"model": instance._meta.verbose_name},
+    )
+
+
+def apply_transition_in_one_statement(
+    instance: models.Model, name: str, *, by: Any = None, reason: str = "", **kwargs: Any
+) -> models.Model:
+    """`apply_transition` in one round trip, for the hottest paths (a Pix sent, settled).
+
+    The same checks and the same rows: the transition runs on the instance in memory
+    (its signals fire, its method sets what it sets), then one statement saves the row
+    only if its state is still the one read (the optimistic check of
+    ConcurrentTransitionMixin), copies the saved row into its history and writes the
+    transition's log entry. `apply_transition` takes four statements and a savepoint pair
+    for the same. A lost race writes nothing and raises InvalidTransition, as there.
+
+    The model's own save() does not run: for models whose save() derives nothing a
+    transition changes, under tracked_history, with no post_save receiver of their own."""
+    method = _checked(instance, name)
+    model = type(instance)
+    meta = model._meta
+    states = {field.attname: getattr(instance, field.attname) for field in instance.state_fields}
+    source = ",".join(str(value) for value in states.values())
+    instance._athena_logged_in_statement = True
     try:
-        # A savepoint: a lost race rolls back the transition log too, not the caller's work.
-        with transaction.atomic():
-            method(by=by, reason=reason, **kwargs)
-            instance._change_reason = f"{name}: {reason}" if reason else name
-            instance.save()
-    except ConcurrentTransition as exc:
-        raise InvalidTransition(
-            _("The %(model)s changed meanwhile; reload and try again."),
-            params={"model": instance._meta.verbose_name},
-        ) from exc
+        method(by=by, reason=reason, **kwargs)
+    finally:
+        del instance._athena_logged_in_statement
+    target = ",".join(str(getattr(instance, attname)) for attname in states)
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
+    ]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    guards = " AND ".join(f"{quote(meta.get_field(attname).column)} = %s" for attname in states)
+    history = model.history.model  # type: ignore[attr-defined]
+    columns = _history_columns(history)
+    now = timezone.now()
+    actor = _actor_fields(by)
+    log = StateTransitionLog._meta
+    content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+    # Table and column names come from the models, quoted; the values are parameters.
+    sql = (
+        f"WITH moved AS (UPDATE {quote(meta.db_table)} SET {assignments} "  # nosec B608
+        f"WHERE {quote(meta.pk.column)} = %s AND {guards} RETURNING *), "
+        f"history AS (INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "
+        f"history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, %s, '~', %s FROM moved), "
+        f"logged AS (INSERT INTO {quote(log.db_table)} (at, content_type_id, object_id, "
+        "transition, source_state, target_state, actor_id, actor_label, reason) "
+        "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM moved) "
+        "SELECT count(*) FROM moved"
+    )
+    params = [
+        *values,
+        instance.pk,
+        *states.values(),
+        now,
+        f"{name}: {reason}" if reason else name,
+        _history_user_id(actor),
+        now,
+        content_type.pk,
+        str(instance.pk),
+        name,
+        source,
+        target,
+        actor["actor"].pk if actor["actor"] is not None else None,
+        actor["actor_label"],
+        str(reason)[:2000],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        moved = cursor.fetchone()[0]
+    if not moved:
+        raise _changed_meanwhile(instance)
+    instance._update_initial_state()
     return instance
+
+
+def _history_columns(history: type[models.Model]) -> str:
+    """The columns a history row copies from its row (all but history_*), quoted."""
+    return ", ".join(
+        connection.ops.quote_name(field.column)
+        for field in history._meta.concrete_fields
+        if not field.name.startswith("history_")
+    )
+
+
+def _history_user_id(actor: dict) -> int | None:
+    """Who the history row names, as django-simple-history would: the signed-in user of
+    the request (HistoryRequestMiddleware), else the acting user."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.pk
+    return actor["actor"].pk if actor["actor"] is not None else None
 
 
 def _state_label(instance: models.Model) -> Any:
@@ -85,6 +190,8 @@ def _actor_fields(by: Any) -> dict:
 
 @receiver(post_transition)
 def log_transition(sender, instance, name, source, target, **kwargs) -> None:
+    if getattr(instance, "_athena_logged_in_statement", False):
+        return  # apply_transition_in_one_statement writes it with the row
     method_kwargs = kwargs.get("method_kwargs") or {}
     StateTransitionLog.objects.create(
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
@@ -128,12 +235,7 @@ def record_bulk_transitions(
     actor_id = actor["actor"].pk if actor["actor"] is not None else None
     label = actor["actor_label"]
     history = model.history.model  # type: ignore[attr-defined]
-    columns = [
-        connection.ops.quote_name(field.column)
-        for field in history._meta.concrete_fields
-        if not field.name.startswith("history_")
-    ]
-    listed = ", ".join(columns)
+    listed = _history_columns(history)
     history_table = connection.ops.quote_name(history._meta.db_table)
     table = connection.ops.quote_name(model._meta.db_table)
     # Table and column names come from the models, quoted; the values are parameters.

@@ -103,9 +103,7 @@ def alerts_waiting():
     from apps.core.console import tally
 
     active = Alert.objects.filter(state__in=Alert.ACTIVE_STATES)
-    return tally(active, oldest="detected_at"), active.filter(
-        sla_due_at__lt=timezone.now()
-    ).count()
+    return tally(active, oldest="detected_at"), active.filter(sla_due_at__lt=timezone.now()).count()
 
 
 def coaf_reports_waiting_approval():

@@ -33,11 +33,16 @@ def _transfers(lines: list[LedgerLine]) -> dict[str, Any]:
     transfers = (
         PixTransfer.objects.filter(pk__in=_ids(lines, "pix_transfer"))
         .select_related("account__customer")
+        # The state fields too: an FSM model reads its state when built, and a deferred
+        # one would cost a query per line (three with the account and its customer).
         .only(
+            "state",
             "description",
             "counterparty_name",
             "account",
+            "account__state",
             "account__customer",
+            "account__customer__state",
             "account__customer__full_name",
         )
     )
@@ -48,7 +53,7 @@ def _refunds(lines: list[LedgerLine]) -> dict[str, Any]:
     refunds = (
         PixRefund.objects.filter(pk__in=_ids(lines, "pix_refund"))
         .select_related("transfer")
-        .only("description", "transfer", "transfer__counterparty_name")
+        .only("state", "description", "transfer", "transfer__state", "transfer__counterparty_name")
     )
     return {str(refund.pk): refund for refund in refunds}
 

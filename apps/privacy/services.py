@@ -8,8 +8,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -390,8 +392,9 @@ def _erase_user(user: User, anon_label: str) -> dict:
     from allauth.mfa.models import Authenticator
 
     sessions = sessions_of_user(user.pk)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session in sessions:
-        session.delete()
+        store(session.session_key).delete()  # the row and its cached copy (cached_db)
     mfa, _n = Authenticator.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     # RFC 2606: .invalid never resolves, so nothing can ever be delivered to it.

@@ -93,7 +93,9 @@ def test_maria_sends_a_ted_through_the_two_steps_and_sees_it_settled(
     bank = page.locator("#id_bank")
     bank.fill("260")
     # htmx narrows the list as she types; the option names the bank.
-    expect(page.locator("#ted-banks option[value^='260 - ']")).to_have_count(1)
+    # (A round trip after a 250 ms pause in typing: slow when the machine runs the suite on
+    # both cores, hence more than the default 5 s.)
+    expect(page.locator("#ted-banks option[value^='260 - ']")).to_have_count(1, timeout=15_000)
     bank.fill("260 - NU PAGAMENTOS - IP")
     page.locator("#id_branch").fill("0001")
     page.locator("#id_account_number").fill("123456")

@@ -118,14 +118,20 @@ def _reversal_summary(entry: JournalEntry) -> str:
     threshold = services.FOUR_EYES_THRESHOLD_CENTS
     values = {"amount": format_brl(entry.positive_total or 0), "threshold": format_brl(threshold)}
     if (entry.positive_total or 0) <= threshold:
-        return gettext(
-            "A mirror entry of %(amount)s is posted at once (up to %(threshold)s no second "
-            "approval is needed)."
-        ) % values
-    return gettext(
-        "Above %(threshold)s the reversal of %(amount)s waits for a second operator's "
-        "approval (four eyes): nothing is posted until then."
-    ) % values
+        return (
+            gettext(
+                "A mirror entry of %(amount)s is posted at once (up to %(threshold)s no second "
+                "approval is needed)."
+            )
+            % values
+        )
+    return (
+        gettext(
+            "Above %(threshold)s the reversal of %(amount)s waits for a second operator's "
+            "approval (four eyes): nothing is posted until then."
+        )
+        % values
+    )
 
 
 @admin.register(JournalEntry)

@@ -89,12 +89,14 @@ class PixKeyAdmin(
         return request.user.has_perm("pix.change_pixkey")
 
     @state_change(
-        available=lambda key: key.state
-        in (
-            PixKey.State.ACTIVE,
-            PixKey.State.REGISTERING,
-            PixKey.State.PENDING_OWNERSHIP,
-            PixKey.State.AWAITING_CLAIM,
+        available=lambda key: (
+            key.state
+            in (
+                PixKey.State.ACTIVE,
+                PixKey.State.REGISTERING,
+                PixKey.State.PENDING_OWNERSHIP,
+                PixKey.State.AWAITING_CLAIM,
+            )
         ),
         unavailable=_("Only a key that is active or being registered can be deleted."),
     )

@@ -200,9 +200,7 @@ class InfractionReportAdmin(
             title=_("Close: agreed (fraud confirmed)"),
         )
 
-    @state_change(
-        "close", amount=lambda report: report.transfer.amount, reason_label=_("Analysis")
-    )
+    @state_change("close", amount=lambda report: report.transfer.amount, reason_label=_("Analysis"))
     @admin.action(description=_("Close: disagreed"), permissions=("decide",))
     def close_disagreed(self, request: HttpRequest, queryset: QuerySet[InfractionReport]):
         return self._close(

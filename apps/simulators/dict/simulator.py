@@ -69,6 +69,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 
 from apps.core.documents import normalize_tax_id
 from apps.core.errors import DomainError
@@ -108,6 +109,13 @@ from apps.simulators.dict.models import DictClaim, DictEntry, DictLookup, DictTo
 from apps.simulators.dict.rules import key_limit, now_or, owner_hash, payer_hash
 
 logger = logging.getLogger(__name__)
+
+
+# A bucket's level now: what it held plus the refill since its last spend, capped.
+_REFILL = (
+    "LEAST(b.capacity::double precision, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM "
+    "(%(now)s - b.updated_at))) / 60.0 * b.refill_per_minute)"
+)
 
 
 class DictSimulator(DictClaimsMixin, DictInfractionsMixin, DictClient):
@@ -277,44 +285,34 @@ class DictSimulator(DictClaimsMixin, DictInfractionsMixin, DictClient):
             key_type = infer_key_type(key)
         except DomainError as exc:
             raise BadRequest("Malformed key.") from exc
-        entry = DictEntry.objects.filter(key=key).first()
+        # The entry with its open claim's date: one statement (see _entry_record).
+        entry = (
+            DictEntry.objects.filter(key=key)
+            .annotate(
+                open_claim_created_at=Subquery(
+                    DictClaim.objects.filter(key=OuterRef("key"), status__in=OPEN_STATUSES)
+                    .order_by("id")
+                    .values("created_at")[:1]
+                )
+            )
+            .first()
+        )
         cost = (
             settings.PIX_DICT_LOOKUP_COST_FOUND
             if entry is not None
             else settings.PIX_DICT_LOOKUP_COST_NOT_FOUND
         )
-        if not self._spend(requester, policy_for(key_type), cost, now):
+        # The look-up a payment order may later name (see payment_sent) is remembered in
+        # the statement that spends the token.
+        remember = end_to_end_id if entry is not None else ""
+        if not self._spend(requester, policy_for(key_type), cost, now, remember=remember):
             raise RateLimited(
                 "Too many key look-ups: wait for the look-up allowance to refill "
                 f"({settings.PIX_DICT_BUCKET_REFILL_PER_MINUTE:g} per minute)."
             )
         if entry is None:
             raise EntryNotFound("No Pix key like this is registered.")
-        if end_to_end_id:
-            self._remember_lookup(end_to_end_id, requester, policy_for(key_type), now)
         return self._entry_record(entry)
-
-    def _remember_lookup(
-        self, end_to_end_id: str, requester: DictRequester, policy: str, now: datetime
-    ) -> None:
-        """The look-up a payment order may later name (see payment_sent)."""
-        with connection.cursor() as cursor:
-            # bandit B608: table names are our models', values are bound parameters.
-            cursor.execute(
-                f"""
-                INSERT INTO {DictLookup._meta.db_table}
-                    (end_to_end_id, participant, payer_hash, policy, created_at)
-                VALUES (%s, %s, %s, %s, %s)
-                ON CONFLICT (end_to_end_id) DO NOTHING
-                """,  # nosec B608
-                [
-                    end_to_end_id[:32],
-                    requester.participant,
-                    payer_hash(requester.payer_id),
-                    policy,
-                    now,
-                ],
-            )
 
     def check_keys(self, *, keys: Iterable[str]) -> dict[str, bool]:
         wanted = list(dict.fromkeys(keys))[:200]
@@ -323,94 +321,87 @@ class DictSimulator(DictClaimsMixin, DictInfractionsMixin, DictClient):
 
     def payment_sent(self, *, end_to_end_id: str, now: datetime | None = None) -> None:
         """A payment order reached the SPI: the look-up that named its endToEndId
-        (PI-EndToEndId) gives its payer a token back, once."""
+        (PI-EndToEndId) gives its payer a token back, once (one statement: the look-up
+        marked credited, its bucket refilled and credited)."""
         now = now_or(now)
         with connection.cursor() as cursor:
             # bandit B608: table names are our models', values are bound parameters.
             cursor.execute(
                 f"""
-                UPDATE {DictLookup._meta.db_table} SET credited_at = %s
-                 WHERE end_to_end_id = %s AND credited_at IS NULL
-                RETURNING participant, payer_hash, policy
+                WITH credited AS (
+                    UPDATE {DictLookup._meta.db_table} SET credited_at = %(now)s
+                     WHERE end_to_end_id = %(e2e)s AND credited_at IS NULL
+                    RETURNING participant, payer_hash, policy
+                )
+                UPDATE {DictTokenBucket._meta.db_table} AS b
+                   SET tokens = LEAST(b.capacity::double precision,
+                                      GREATEST(0, {_REFILL} - %(cost)s)),
+                       updated_at = GREATEST(b.updated_at, %(now)s)
+                  FROM credited
+                 WHERE b.participant = credited.participant
+                   AND b.payer_hash = credited.payer_hash AND b.policy = credited.policy
                 """,  # nosec B608
-                [now, end_to_end_id],
+                {"now": now, "e2e": end_to_end_id, "cost": -settings.PIX_DICT_PAYMENT_SENT_CREDIT},
             )
-            found = cursor.fetchone()
-        if found is not None:
-            self._take(*found, -settings.PIX_DICT_PAYMENT_SENT_CREDIT, now)
 
     # --- the anti-scan buckets ----------------------------------------------------------------
 
-    def _bucket_row(self, requester: DictRequester, policy: str, now: datetime) -> tuple:
+    def _spend(
+        self, requester: DictRequester, policy: str, cost: int, now: datetime, *, remember=""
+    ) -> bool:
+        """Refill since the last spend, then take `cost` tokens, in one statement.
+
+        A look-up is served while the bucket holds at least one token; it then costs 1
+        (found) or 20 (not found), never taking the bucket below zero. The payer's bucket is
+        created, full, on its first look-up. The conditional upsert is the whole critical
+        section: concurrent look-ups queue on the row and each re-checks the level it
+        finds, so no two spend the same token. `remember`: the endToEndId the look-up names,
+        recorded when the token was spent (see payment_sent)."""
         capacity = (
             settings.PIX_DICT_BUCKET_COMPANY
             if requester.category == "PJ"
             else settings.PIX_DICT_BUCKET_PERSON
         )
-        return (
-            requester.participant,
-            payer_hash(requester.payer_id),
-            requester.category,
-            policy,
-            capacity,
-            float(settings.PIX_DICT_BUCKET_REFILL_PER_MINUTE),
-            float(capacity),
-            now,
-        )
-
-    def _spend(self, requester: DictRequester, policy: str, cost: int, now: datetime) -> bool:
-        """Refill since the last spend, then take `cost` tokens (see `_take`), creating the
-        payer's bucket, full, on its first look-up."""
-        row = self._bucket_row(requester, policy, now)
         with connection.cursor() as cursor:
             # bandit B608: table names are our models', values are bound parameters.
             cursor.execute(
                 f"""
-                INSERT INTO {DictTokenBucket._meta.db_table}
-                    (participant, payer_hash, payer_category, policy, capacity,
-                     refill_per_minute, tokens, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (participant, payer_hash, policy) DO NOTHING
-                """,  # nosec B608
-                row,
-            )
-        return self._take(row[0], row[1], policy, cost, now)
-
-    def _take(self, participant: str, payer: str, policy: str, cost: int, now: datetime) -> bool:
-        """Refill since the last spend, then take `cost` tokens, in one UPDATE.
-
-        A look-up is served while the bucket holds at least one token; it then costs 1
-        (found) or 20 (not found), never taking the bucket below zero. A negative cost
-        gives tokens back (capped at the capacity). The conditional UPDATE is the whole
-        critical section: concurrent look-ups queue on the row and each re-checks the level
-        it finds, so no two spend the same token.
-        """
-        refill = (
-            "LEAST(capacity::double precision, tokens + GREATEST(0, EXTRACT(EPOCH FROM "
-            "(%(now)s - updated_at))) / 60.0 * refill_per_minute)"
-        )
-        with connection.cursor() as cursor:
-            # bandit B608: table names are our models', values are bound parameters.
-            cursor.execute(
-                f"""
-                UPDATE {DictTokenBucket._meta.db_table}
-                   SET tokens = LEAST(capacity::double precision,
-                                      GREATEST(0, {refill} - %(cost)s)),
-                       updated_at = GREATEST(updated_at, %(now)s)
-                 WHERE participant = %(participant)s AND payer_hash = %(payer)s
-                   AND policy = %(policy)s
-                   AND (%(cost)s <= 0 OR {refill} >= 1)
-                RETURNING tokens
+                WITH spent AS (
+                    INSERT INTO {DictTokenBucket._meta.db_table} AS b
+                        (participant, payer_hash, payer_category, policy, capacity,
+                         refill_per_minute, tokens, updated_at)
+                    SELECT %(participant)s, %(payer)s, %(category)s, %(policy)s,
+                           %(capacity)s, %(refill)s,
+                           LEAST(%(capacity)s, GREATEST(0, %(capacity)s - %(cost)s)), %(now)s
+                     WHERE %(cost)s <= 0 OR %(capacity)s >= 1
+                    ON CONFLICT (participant, payer_hash, policy) DO UPDATE
+                       SET tokens = LEAST(b.capacity::double precision,
+                                          GREATEST(0, {_REFILL} - %(cost)s)),
+                           updated_at = GREATEST(b.updated_at, %(now)s)
+                     WHERE %(cost)s <= 0 OR {_REFILL} >= 1
+                    RETURNING tokens
+                ), remembered AS (
+                    INSERT INTO {DictLookup._meta.db_table}
+                        (end_to_end_id, participant, payer_hash, policy, created_at)
+                    SELECT %(e2e)s, %(participant)s, %(payer)s, %(policy)s, %(now)s
+                      FROM spent WHERE %(e2e)s <> ''
+                    ON CONFLICT (end_to_end_id) DO NOTHING
+                )
+                SELECT count(*) FROM spent
                 """,  # nosec B608
                 {
-                    "now": now,
-                    "cost": cost,
-                    "participant": participant,
-                    "payer": payer,
+                    "participant": requester.participant,
+                    "payer": payer_hash(requester.payer_id),
+                    "category": requester.category,
                     "policy": policy,
+                    "capacity": capacity,
+                    "refill": float(settings.PIX_DICT_BUCKET_REFILL_PER_MINUTE),
+                    "cost": cost,
+                    "now": now,
+                    "e2e": (remember or "")[:32],
                 },
             )
-            return cursor.fetchone() is not None
+            return cursor.fetchone()[0] > 0
 
     def bucket_level(
         self, requester: DictRequester, policy: str, now: datetime | None = None
@@ -423,7 +414,11 @@ class DictSimulator(DictClaimsMixin, DictInfractionsMixin, DictClient):
             policy=policy,
         ).first()
         if bucket is None:
-            return float(self._bucket_row(requester, policy, now)[4])
+            return float(
+                settings.PIX_DICT_BUCKET_COMPANY
+                if requester.category == "PJ"
+                else settings.PIX_DICT_BUCKET_PERSON
+            )
         elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
         return min(bucket.capacity, bucket.tokens + elapsed / 60.0 * bucket.refill_per_minute)
 
@@ -431,11 +426,15 @@ class DictSimulator(DictClaimsMixin, DictInfractionsMixin, DictClient):
 
     @staticmethod
     def _entry_record(entry) -> DictEntryRecord:
-        open_claim = (
-            DictClaim.objects.filter(key=entry.key, status__in=OPEN_STATUSES)
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        if hasattr(entry, "open_claim_created_at"):  # read with the entry (get_entry)
+            open_claim = entry.open_claim_created_at
+        else:
+            open_claim = (
+                DictClaim.objects.filter(key=entry.key, status__in=OPEN_STATUSES)
+                .order_by("id")
+                .values_list("created_at", flat=True)
+                .first()
+            )
         return DictEntryRecord(
             key=entry.key,
             key_type=entry.key_type,

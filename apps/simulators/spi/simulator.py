@@ -63,10 +63,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.inserts import insert_unless_taken
 from apps.pix import selectors as pix_selectors
 from apps.pix.adapters.spi import (
     SETTLED,
@@ -231,13 +232,9 @@ class SpiSimulator(SpiClient):
         return f"E{SPI_ISPB}{now.astimezone(UTC).strftime('%Y%m%d%H%M')}" + "0" * 11
 
     def _record(self, **fields) -> bool:
-        """Insert a message; False when its id was already taken (a concurrent duplicate)."""
-        try:
-            with transaction.atomic():
-                SpiSimulatedMessage.objects.create(**fields)
-        except IntegrityError:
-            return False
-        return True
+        """Insert a message; False when its id was already taken (a duplicate, concurrent
+        or not: the unique id decides, in the one statement)."""
+        return insert_unless_taken(SpiSimulatedMessage(**fields))
 
     # --- pacs.008 ---------------------------------------------------------------------------
 
@@ -272,8 +269,7 @@ class SpiSimulator(SpiClient):
         )
 
     def _judge_credit_transfer(self, ct: CreditTransfer) -> tuple[str | None, str | None]:
-        if SpiSimulatedMessage.objects.filter(end_to_end_id=ct.end_to_end_id).exists():
-            return "DUPL", "endToEndId already used"
+        # A duplicate endToEndId is found when the message is recorded (_record): DUPL.
         if ct.receiver_ispb != SPI_ISPB:
             return "AGNT", f"messages go to the SPI ({SPI_ISPB})"
         if ct.sender_ispb != self.participant or ct.debtor.ispb != self.participant:

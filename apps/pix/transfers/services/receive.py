@@ -14,7 +14,7 @@ from apps.accounts.errors import AccountUnavailable
 from apps.accounts.models import Account
 from apps.accounts.services import Leg, internal_account_id, post_entry
 from apps.core.errors import DomainError
-from apps.core.fsm import apply_transition
+from apps.core.fsm import apply_transition_in_one_statement
 from apps.core.money import format_brl
 from apps.core.outbox import publish
 from apps.core.timezones import BRASILIA
@@ -117,7 +117,7 @@ def pix_receive(xml: bytes | str) -> PixTransfer:
                 reference_id=transfer.pk,
                 metadata={"end_to_end_id": ct.end_to_end_id},
             )
-            apply_transition(transfer, "settle", by="spi", reason="received")
+            apply_transition_in_one_statement(transfer, "settle", by="spi", reason="received")
             publish(topic="pix.received", payload={"transfer_id": transfer.pk})
     except IntegrityError:
         # The same message delivered twice at once: the other delivery credited it.

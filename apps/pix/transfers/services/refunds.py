@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.services import Leg, account_lock_available, internal_account_id, post_entry
 from apps.core.errors import ValidationFailed
-from apps.core.fsm import apply_transition
+from apps.core.fsm import apply_transition_in_one_statement
 from apps.core.money import format_brl
 from apps.core.transactions import now_or_after_commit
 from apps.pix import locks
@@ -195,7 +195,7 @@ def _refund_internally(transfer: PixTransfer, refund: PixRefund, *, by, created_
         },
     )
     refund.save(update_fields=["debit_entry_id", "updated_at"])
-    apply_transition(refund, "complete", by=by, reason="internal Pix")
+    apply_transition_in_one_statement(refund, "complete", by=by, reason="internal Pix")
     return refund
 
 
@@ -219,7 +219,7 @@ def refund_submit(refund_pk: int) -> PixRefund:
 
 
 def _refund_settled(refund: PixRefund, status: PaymentStatus) -> None:
-    apply_transition(refund, "complete", by="spi", reason=str(status.status))
+    apply_transition_in_one_statement(refund, "complete", by="spi", reason=str(status.status))
 
 
 def _refund_rejected(refund: PixRefund, status: PaymentStatus, reason: str) -> None:
@@ -234,4 +234,4 @@ def _refund_rejected(refund: PixRefund, status: PaymentStatus, reason: str) -> N
         reference_id=refund.pk,
         metadata={"return_id": refund.return_id, "reason": status.reason_code},
     )
-    apply_transition(refund, "fail", by="spi", reason=reason)
+    apply_transition_in_one_statement(refund, "fail", by="spi", reason=reason)

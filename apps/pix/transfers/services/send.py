@@ -49,7 +49,7 @@ from apps.accounts.models import Account, Customer
 from apps.accounts.services import Leg, internal_account_id, money_gate_check, post_entry
 from apps.core.documents import normalize_tax_id
 from apps.core.errors import NotFound, ValidationFailed
-from apps.core.fsm import apply_transition
+from apps.core.fsm import apply_transition, apply_transition_in_one_statement
 from apps.core.money import format_brl
 from apps.core.outbox import publish
 from apps.core.timezones import BRASILIA
@@ -188,7 +188,7 @@ def _move_money(
         )
         transfer.debit_entry_id = transfer.credit_entry_id = entry_id
         transfer.payee_account = payee_account
-        apply_transition(transfer, "settle", by=by, reason="internal Pix")
+        apply_transition_in_one_statement(transfer, "settle", by=by, reason="internal Pix")
         # The payee is told as for any Pix received (live, e-mail, its integrator's webhook).
         publish(topic="pix.received", payload={"transfer_id": transfer.pk})
         return
@@ -202,7 +202,7 @@ def _move_money(
         metadata=metadata,
     )
     transfer.pacs008 = xml_text(build_pacs008(_credit_transfer(transfer, customer, scheduled)))
-    apply_transition(transfer, "send", by=by)
+    apply_transition_in_one_statement(transfer, "send", by=by)
 
 
 def _credit_transfer(
@@ -311,7 +311,7 @@ def pix_send(
     # idempotency wrapper) the message goes out after commit and the caller answers with
     # the transfer as SENT; beat retries what stays SENT.
     transfer_id = transfer.pk
-    return now_or_after_commit(lambda: pix_submit(transfer_id)) or transfer
+    return now_or_after_commit(lambda: pix_submit(transfer_id, known=transfer)) or transfer
 
 
 def _schedule(
@@ -355,15 +355,17 @@ def pix_cancel_scheduled(*, transfer_id: int, account: Account, actor=None) -> P
     return transfer
 
 
-def pix_submit(transfer_id: int) -> PixTransfer:
+def pix_submit(transfer_id: int, *, known: PixTransfer | None = None) -> PixTransfer:
     """Hand a SENT transfer's pacs.008 to the SPI and act on the answer (spi_submit).
 
     Without an answer (SpiTimeout, SPI unavailable) the transfer stays SENT, to be sent
     again. A resend of a message the SPI already processed is RJCT DUPL: the status query
-    then gives the real outcome (see adapters.spi.final_status)."""
+    then gives the real outcome (see adapters.spi.final_status). `known`: the transfer as
+    its sender just committed it, not read again."""
     return submit_to_spi(
         model=PixTransfer,
         pk=transfer_id,
+        known=known,
         pending_state=PixTransfer.State.SENT,
         message=lambda transfer: transfer.pacs008,
         message_id=lambda transfer: transfer.end_to_end_id,
@@ -376,7 +378,7 @@ def pix_submit(transfer_id: int) -> PixTransfer:
 
 
 def _settled(transfer: PixTransfer, status: PaymentStatus) -> None:
-    apply_transition(transfer, "settle", by="spi", reason=str(status.status))
+    apply_transition_in_one_statement(transfer, "settle", by="spi", reason=str(status.status))
 
 
 def _rejected(transfer: PixTransfer, status: PaymentStatus, reason: str) -> None:
@@ -391,7 +393,7 @@ def _rejected(transfer: PixTransfer, status: PaymentStatus, reason: str) -> None
         reference_id=transfer.pk,
         metadata={"end_to_end_id": transfer.end_to_end_id, "reason": status.reason_code},
     )
-    apply_transition(transfer, "reject", by="spi", reason=reason)
+    apply_transition_in_one_statement(transfer, "reject", by="spi", reason=reason)
 
 
 # --- scheduled Pix ------------------------------------------------------------------------

@@ -10,8 +10,9 @@
     RJCT      refused  -> `on_rejected(row, status, reason)` (gives the money back)
     ACSP      accepted, settlement pending: the answer is kept, the final one comes later
 
-The answer is acted on under the row's lock, re-reading its state first, so two workers
-answering the same message never settle or return the money twice.
+The answer is applied by writes conditional on the row still being pending (the FSM's
+optimistic check, no lock held across the call): of two workers answering the same
+message, the second writes nothing, so the money is never settled or returned twice.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models, transaction
+from django_fsm import ConcurrentTransition
 
+from apps.core.fsm import InvalidTransition
 from apps.pix.adapters.spi import SpiClient, SpiError, final_status, spi_client
 from apps.pix.codecs.iso20022 import PaymentStatus, TxStatus
 
@@ -54,10 +57,12 @@ def submit_to_spi(
     on_rejected: Callable[[Row, PaymentStatus, str], None],
     what: str,
     log_key: str,
+    known: Row | None = None,
 ) -> Row:
     """Send `message(row)` with `send(client, bytes)` and apply the SPI's answer (see the
-    module's docstring). `what` and `log_key` name the row in the log lines."""
-    row = model.objects.get(pk=pk)
+    module's docstring). `what` and `log_key` name the row in the log lines; `known` is
+    the row as its caller just committed it (not read again)."""
+    row = known if known is not None else model.objects.get(pk=pk)
     if row.state != pending_state:
         return row
     client = spi_client()
@@ -72,15 +77,18 @@ def submit_to_spi(
         logger.warning("%s outcome unknown after DUPL; left pending", what, extra={log_key: ident})
         return row
     status, answer = outcome
-    with transaction.atomic():
-        row = model.objects.select_for_update().get(pk=pk)
-        if row.state != pending_state:
-            return row
-        row.pacs002 = xml_text(answer)
-        if status.status in (TxStatus.ACSC, TxStatus.ACCC):
-            on_settled(row, status)
-        elif status.status == TxStatus.RJCT:
-            on_rejected(row, status, rejection_reason(status))
-        else:  # ACSP: accepted, settlement pending; the final answer comes later
-            row.save(update_fields=["pacs002", "updated_at"])
+    # No lock: every write below is conditional on the row still being pending (the FSM's
+    # optimistic check). Another attempt that applied an answer first makes ours write
+    # nothing: the block rolls back (a return entry included) and the row is read as it is.
+    try:
+        with transaction.atomic():
+            row.pacs002 = xml_text(answer)
+            if status.status in (TxStatus.ACSC, TxStatus.ACCC):
+                on_settled(row, status)
+            elif status.status == TxStatus.RJCT:
+                on_rejected(row, status, rejection_reason(status))
+            else:  # ACSP: accepted, settlement pending; the final answer comes later
+                row.save(update_fields=["pacs002", "updated_at"])
+    except (InvalidTransition, ConcurrentTransition):
+        return model.objects.get(pk=pk)
     return row
