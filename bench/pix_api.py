@@ -168,6 +168,12 @@ def _options() -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
     parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="first profile N in-process sends (cProfile) and list one send's statements",
+    )
+    parser.add_argument(
         "--reference-seconds",
         type=float,
         default=10,
@@ -559,6 +565,48 @@ def statements_per_send(customer: BenchCustomer, keys: list[str]) -> tuple[int, 
     return counts[0], counts[1]
 
 
+def profile_sends(customer: BenchCustomer, keys: list[str], count: int) -> None:
+    """cProfile over `count` in-process sends (Django's test client, the server's stack
+    without the WSGI server), the functions by own and cumulative time, and one send's
+    statements."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client as DjangoClient
+
+    from tests.support.statements import counted_statements
+
+    client = DjangoClient(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(User.objects.get(email=customer.email))
+
+    def send(key: str):
+        return client.post(
+            "/api/v1/pix/transfers",
+            {"account": customer.account_id, "amount": "1.00", "key": key},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            secure=True,
+        )
+
+    send(keys[0])
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    for n in range(count):
+        send(keys[n % len(keys)])
+    profiler.disable()
+    elapsed = (time.perf_counter() - began) / count * 1000
+    print(f"profile: {count} sends in-process, {elapsed:.2f} ms each (profiler on)", flush=True)
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+        print(out.getvalue(), flush=True)
+    with counted_statements() as statements:
+        send(keys[1])
+    print(f"one send's statements ({len(statements)}):\n{statements.listing()}", flush=True)
+
+
 # --- Main -----------------------------------------------------------------------------------------
 
 
@@ -571,6 +619,8 @@ def main() -> None:
     keys = payee_keys(options.payees)
     participants = DictEntry.objects.filter(key__in=keys).values("participant").distinct().count()
     ledger_payers, _merchant = ledger_transfers.ensure_accounts()
+    if options.profile:
+        profile_sends(customers[0], keys, options.profile)
     pix_statements, book_statements = statements_per_send(customers[0], keys)
     print(
         f"statements per request (in-process, steady state): Pix send {pix_statements} "

@@ -15,6 +15,18 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_participant_directory():
+    """The participant directory is cached per process for minutes (apps.wire.directory):
+    a snapshot taken in one test (a test's own small list, a flushed table) must not answer
+    the next test's look-ups."""
+    from apps.wire.directory.selectors import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_state():
     """Each test starts with Celery's process globals as a web process has them.
 

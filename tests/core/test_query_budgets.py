@@ -17,7 +17,6 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.test import Client
 
 from apps.accounts.models import Customer
@@ -25,11 +24,10 @@ from apps.core.timezones import BRASILIA
 from apps.pix.models import PixTransfer
 from apps.pix.transfers.services.receive import pix_receive_and_answer
 from apps.pix.transfers.services.send import pix_send
-from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.customers import company
 from tests.factories.ledger import funded_account
-from tests.support.pix_charges import Receiver, cob_body, put, txid
-from tests.support.pix_keys import BB, new_cpf, person
+from tests.support.pix_charges import Receiver, cob_body, inbound_xml, put, txid
+from tests.support.pix_keys import person
 from tests.support.pix_transfers import key_elsewhere
 from tests.support.statements import counted_statements
 
@@ -127,25 +125,11 @@ def test_book_transfer_through_the_api():
     assert_within(12, statements)
 
 
-def _inbound(receiver: Receiver, amount_cents: int) -> bytes:
-    return SpiSimulator().inbound_credit_transfer(
-        to_ispb=settings.ATHENA_ISPB,
-        creditor_branch=receiver.account.branch,
-        creditor_account=receiver.account.number,
-        creditor_tax_id=receiver.customer.tax_id,
-        amount_cents=amount_cents,
-        payer_name="Carlos Pereira Dias",
-        payer_tax_id=new_cpf(),
-        payer_ispb=BB,
-        key=receiver.key,
-    )
-
-
 def test_pix_received_credited_and_answered():
     """An inbound pacs.008: credited, the customer's notification queued, the pacs.002."""
     receiver = Receiver("Loja Alves Souza Ltda")
-    pix_receive_and_answer(_inbound(receiver, 1_000))
-    xml = _inbound(receiver, 2_500)
+    pix_receive_and_answer(inbound_xml(receiver, amount_cents=1_000))
+    xml = inbound_xml(receiver, amount_cents=2_500)
 
     with counted_statements() as statements:
         pix_receive_and_answer(xml)
@@ -157,7 +141,7 @@ def test_pix_received_credited_and_answered():
 def test_refund_of_a_received_pix():
     receiver = Receiver("Loja Alves Souza Ltda")
     for amount in (1_000, 2_000):
-        pix_receive_and_answer(_inbound(receiver, amount))
+        pix_receive_and_answer(inbound_xml(receiver, amount_cents=amount))
     first, second = PixTransfer.objects.filter(account=receiver.account).order_by("pk")
     client = receiver.client
     assert put(client, "pix", f"{first.end_to_end_id}/devolucao/r1", {"valor": "1.00"})

@@ -91,10 +91,12 @@ def violated(body: dict) -> set[str]:
     return {v["propriedade"] for v in body.get("violacoes", [])}
 
 
-def pay(receiver: Receiver, *, tx: str, amount_cents: int) -> PixTransfer:
-    """An inbound Pix from another PSP paying the QR code of `tx` (QRDN), through the SPI
-    simulator and pix_receive, as production receives it."""
-    xml = SpiSimulator().inbound_credit_transfer(
+def inbound_xml(
+    receiver: Receiver, *, amount_cents: int, tx: str | None = None, remittance: str | None = None
+) -> bytes:
+    """The pacs.008 the SPI delivers for a Pix from another PSP's customer to the receiver's
+    key (paying the QR code of `tx` when given)."""
+    return SpiSimulator().inbound_credit_transfer(
         to_ispb=django_settings.ATHENA_ISPB,
         creditor_branch=receiver.account.branch,
         creditor_account=receiver.account.number,
@@ -105,9 +107,16 @@ def pay(receiver: Receiver, *, tx: str, amount_cents: int) -> PixTransfer:
         payer_ispb=BB,
         key=receiver.key,
         txid=tx,
-        remittance="pedido 42",
+        remittance=remittance,
     )
-    return pix_receive(xml)
+
+
+def pay(receiver: Receiver, *, tx: str, amount_cents: int) -> PixTransfer:
+    """An inbound Pix from another PSP paying the QR code of `tx` (QRDN), through the SPI
+    simulator and pix_receive, as production receives it."""
+    return pix_receive(
+        inbound_xml(receiver, amount_cents=amount_cents, tx=tx, remittance="pedido 42")
+    )
 
 
 def jws_payload(token: str) -> tuple[dict, dict]:
