@@ -38,8 +38,15 @@ Idempotency-Key): the ceiling of any money-moving endpoint here.
 Then the server is stopped and bench/ledger_transfers.py's own measurement runs with the
 same number of processes for the same time ("spread": random pairs of its 10.000 accounts,
 created once in the same database). Prints requests/s, p50/p99 latency, errors, the outcome
-of the transfers, the book-transfer rate and the API/ledger ratio, with the targets (ratio
->= 0.5, p99 < 100 ms). No assertions: figures only.
+of the transfers, the book-transfer rate and the API/ledger ratio.
+
+Before the server starts, one Pix send and one book transfer go through Django's test client
+in this process and their statements are counted (tests/support/statements.py); with
+`--profile N`, N sends run under cProfile first and one send's statements are listed.
+
+Targets (issue #17), same run, same server, 16 clients: Pix send >= 0.7 of the book
+transfer's requests/s, Pix p99 <= 1.5x the book transfer's; at most 20 statements per send.
+No assertions: figures only.
 """
 
 from __future__ import annotations
@@ -601,6 +608,10 @@ def profile_sends(customer: BenchCustomer, keys: list[str], count: int) -> None:
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+        print(out.getvalue(), flush=True)
+    if os.environ.get("BENCH_CALLERS"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).print_callers(os.environ["BENCH_CALLERS"])
         print(out.getvalue(), flush=True)
     with counted_statements() as statements:
         send(keys[1])

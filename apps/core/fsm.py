@@ -105,7 +105,7 @@ def apply_transition_in_one_statement(
     ]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     guards = " AND ".join(f"{quote(meta.get_field(attname).column)} = %s" for attname in states)
-    history = model.history.model  # type: ignore[attr-defined]
+    history = _history_model(model)
     columns = _history_columns(history)
     now = timezone.now()
     actor = _actor_fields(by)
@@ -147,6 +147,18 @@ def apply_transition_in_one_statement(
         raise _changed_meanwhile(instance)
     instance._update_initial_state()
     return instance
+
+
+_history_models: dict[type[models.Model], type[models.Model]] = {}
+
+
+def _history_model(model: type[models.Model]) -> type[models.Model]:
+    """The model's historical model, looked up once: `Model.history` builds a new manager
+    class on every access (django-simple-history's descriptor), a millisecond a time."""
+    found = _history_models.get(model)
+    if found is None:
+        found = _history_models[model] = model.history.model  # type: ignore[attr-defined]
+    return found
 
 
 def _history_columns(history: type[models.Model]) -> str:
@@ -234,7 +246,7 @@ def record_bulk_transitions(
     actor = _actor_fields(by)
     actor_id = actor["actor"].pk if actor["actor"] is not None else None
     label = actor["actor_label"]
-    history = model.history.model  # type: ignore[attr-defined]
+    history = _history_model(model)
     listed = _history_columns(history)
     history_table = connection.ops.quote_name(history._meta.db_table)
     table = connection.ops.quote_name(model._meta.db_table)
