@@ -609,6 +609,10 @@ def profile_sends(customer: BenchCustomer, keys: list[str], count: int) -> None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
         print(out.getvalue(), flush=True)
+    if os.environ.get("BENCH_OWN"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats("apps/", 45)
+        print(out.getvalue(), flush=True)
     if os.environ.get("BENCH_CALLERS"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).print_callers(os.environ["BENCH_CALLERS"])

@@ -12,6 +12,7 @@ from apps.core.fsm import (
     InvalidTransition,
     apply_transition,
     apply_transition_in_one_statement,
+    create_in_one_statement,
     transitions_of,
 )
 from apps.pix.models import PixTransfer
@@ -119,3 +120,31 @@ def test_two_connections_settling_and_rejecting_at_once_move_it_once(settings):
     moves = transitions_of(stored).filter(reason="race")
     assert moves.count() == 1
     assert stored.history.filter(history_change_reason__endswith=": race").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_row_created_in_one_statement_has_its_first_history_row():
+    account = maria()
+    transfer = PixTransfer(
+        direction=PixTransfer.Direction.OUT,
+        end_to_end_id="E13140088202612071200abcdefghijk",
+        account=account,
+        amount=2_000,
+        counterparty_name="Carlos Pereira Dias",
+        counterparty_tax_id="52998224725",
+    )
+    transfer.derive_fields()
+
+    with counted_statements() as statements:
+        create_in_one_statement(transfer)
+
+    assert len(statements) == 1
+    stored = PixTransfer.objects.get(pk=transfer.pk)
+    assert stored.counterparty_tax_id == "52998224725"  # encrypted at rest, read back
+    assert stored.counterparty_tax_id_hash == transfer.counterparty_tax_id_hash != ""
+    (first,) = stored.history.all()
+    assert first.history_type == "+" and first.state == PixTransfer.State.CREATED
+    assert first.amount == 2_000 and first.end_to_end_id == stored.end_to_end_id
+    # The instance is a saved row: its first transition is checked against "created".
+    apply_transition_in_one_statement(transfer, "send", by="test")
+    assert PixTransfer.objects.get(pk=transfer.pk).state == PixTransfer.State.SENT

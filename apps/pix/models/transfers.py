@@ -142,12 +142,19 @@ class PixTransfer(FSMModel):
     def __str__(self) -> str:
         return f"Pix {self.direction} {self.end_to_end_id or self.pk} ({self.state})"
 
-    def save(self, *args, **kwargs) -> None:
+    def derive_fields(self) -> set[str]:
+        """Fields computed from others (the counterparty's document's lookup hash); the
+        names of those that changed. save() calls it; a write that bypasses save() too."""
         digest = tax_id_lookup_hash(self.counterparty_tax_id) if self.counterparty_tax_id else ""
-        if digest != self.counterparty_tax_id_hash:
-            self.counterparty_tax_id_hash = digest
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "counterparty_tax_id_hash"}
+        if digest == self.counterparty_tax_id_hash:
+            return set()
+        self.counterparty_tax_id_hash = digest
+        return {"counterparty_tax_id_hash"}
+
+    def save(self, *args, **kwargs) -> None:
+        changed = self.derive_fields()
+        if changed and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *changed}
         super().save(*args, **kwargs)
 
     @property

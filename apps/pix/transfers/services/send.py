@@ -49,7 +49,11 @@ from apps.accounts.models import Account, Customer
 from apps.accounts.services import Leg, internal_account_id, money_gate_check, post_entry
 from apps.core.documents import normalize_tax_id
 from apps.core.errors import NotFound, ValidationFailed
-from apps.core.fsm import apply_transition, apply_transition_in_one_statement
+from apps.core.fsm import (
+    apply_transition,
+    apply_transition_in_one_statement,
+    create_in_one_statement,
+)
 from apps.core.money import format_brl
 from apps.core.outbox import publish
 from apps.core.timezones import BRASILIA
@@ -287,7 +291,7 @@ def pix_send(
         money_gate_check(account=account, product="pix", amount_cents=amount, now=now)
         fields = _counterparty_fields(payee)
         payee_account = _internal_payee(payee.creditor, account) if fields["internal"] else None
-        transfer = PixTransfer.objects.create(
+        transfer = PixTransfer(
             direction=PixTransfer.Direction.OUT,
             end_to_end_id=end_to_end_id,
             account=account,
@@ -297,6 +301,8 @@ def pix_send(
             tx_id=payee.tx_id or "",
             **fields,
         )
+        transfer.derive_fields()
+        create_in_one_statement(transfer)
         _move_money(
             transfer,
             customer=customer,
