@@ -33,7 +33,8 @@ _WORDS = """
 """
 ENGLISH_ONLY = frozenset(_WORDS.split())
 
-_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*")  # "on-line" is one word
+# "on-line" is one word; letters run into digits are an id, not a word ("9be2" in a UUID).
+_WORD = re.compile(r"(?<![0-9A-Za-zÀ-ÿ])[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*(?![0-9A-Za-zÀ-ÿ])")
 
 
 def english_words(text: str) -> list[str]:
