@@ -607,7 +607,7 @@ def profile_sends(customer: BenchCustomer, keys: list[str], count: int) -> None:
     print(f"profile: {count} sends in-process, {elapsed:.2f} ms each (profiler on)", flush=True)
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(int(os.environ.get("BENCH_TOP", "25")))
         print(out.getvalue(), flush=True)
     if os.environ.get("BENCH_OWN"):
         out = io.StringIO()

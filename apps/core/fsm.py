@@ -9,6 +9,7 @@ goes to history; the `post_transition` receiver logs who did it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -194,8 +195,10 @@ def _history_model(model: type[models.Model]) -> type[models.Model]:
     return found
 
 
+@functools.cache
 def _history_columns(history: type[models.Model]) -> str:
-    """The columns a history row copies from its row (all but history_*), quoted."""
+    """The columns a history row copies from its row (all but history_*), quoted (once per
+    model: the hot paths write a history row per transition)."""
     return ", ".join(
         connection.ops.quote_name(field.column)
         for field in history._meta.concrete_fields
