@@ -605,9 +605,10 @@ def profile_sends(customer: BenchCustomer, keys: list[str], count: int) -> None:
     profiler.disable()
     elapsed = (time.perf_counter() - began) / count * 1000
     print(f"profile: {count} sends in-process, {elapsed:.2f} ms each (profiler on)", flush=True)
+    top = int(os.environ.get("BENCH_TOP", "25"))
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(int(os.environ.get("BENCH_TOP", "25")))
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
         print(out.getvalue(), flush=True)
     if os.environ.get("BENCH_OWN"):
         out = io.StringIO()
