@@ -9,6 +9,7 @@ is taken at psycopg's cursor: every execute (and each parameter set of an execut
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,12 +20,16 @@ import psycopg
 @dataclass
 class Statements:
     sql: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # each execute's wall time
 
     def __len__(self) -> int:
         return len(self.sql)
 
     def listing(self) -> str:
-        return "\n".join(f"{n:3} {' '.join(s.split())[:220]}" for n, s in enumerate(self.sql, 1))
+        return "\n".join(
+            f"{n:3} {ms * 1000:6.2f} ms  {' '.join(s.split())[:200]}"
+            for n, (s, ms) in enumerate(zip(self.sql, self.seconds, strict=True), 1)
+        )
 
 
 def _text(query) -> str:
@@ -46,15 +51,26 @@ def counted_statements() -> Iterator[Statements]:
     execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
 
     def counting_execute(self, query, params=None, **kwargs):
-        if threading.get_ident() == thread:
+        if threading.get_ident() != thread:
+            return execute(self, query, params, **kwargs)
+        began = time.perf_counter()
+        try:
+            return execute(self, query, params, **kwargs)
+        finally:
             seen.sql.append(_text(query))
-        return execute(self, query, params, **kwargs)
+            seen.seconds.append(time.perf_counter() - began)
 
     def counting_executemany(self, query, params_seq, **kwargs):
         params_seq = list(params_seq)
-        if threading.get_ident() == thread:
+        if threading.get_ident() != thread:
+            return executemany(self, query, params_seq, **kwargs)
+        began = time.perf_counter()
+        try:
+            return executemany(self, query, params_seq, **kwargs)
+        finally:
+            share = (time.perf_counter() - began) / max(len(params_seq), 1)
             seen.sql.extend([_text(query)] * len(params_seq))
-        return executemany(self, query, params_seq, **kwargs)
+            seen.seconds.extend([share] * len(params_seq))
 
     psycopg.Cursor.execute = counting_execute
     psycopg.Cursor.executemany = counting_executemany
