@@ -170,11 +170,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer: Redis when REDIS_URL is set; otherwise an in-process cache
 # and the channel layer on PostgreSQL. ---
 REDIS_URL = env("REDIS_URL", default="")
+
+
+def _own_cache_database(url: str) -> str:
+    """Under pytest-xdist each test process caches in a Redis database of its own (1, 2...):
+    a test's cache.clear() flushes its whole database, which must not empty the sessions and
+    counters of the tests running beside it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (TESTING and worker.startswith("gw") and worker[2:].isdigit()):
+        return url
+    return urlsplit(url)._replace(path=f"/{int(worker[2:]) % 15 + 1}").geturl()
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _own_cache_database(REDIS_URL),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="athena"),
         }
     }

@@ -105,6 +105,7 @@ def test_channel_layer_message_through_redis(redis_url, settings):
 @pytest.mark.integration
 def test_django_cache_is_redis_when_configured(redis_url):
     import redis
+    from django.conf import settings
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
@@ -112,7 +113,8 @@ def test_django_cache_is_redis_when_configured(redis_url):
     assert isinstance(cache, RedisCache)
     key = f"athena-test-{uuid.uuid4().hex}"
     cache.set(key, "through-django", 30)
-    raw = redis.Redis.from_url(redis_url)
+    assert settings.CACHES["default"]["LOCATION"].startswith(redis_url.rsplit("/", 1)[0])
+    raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])  # this process's db
     assert any(k.decode().endswith(key) for k in raw.scan_iter(match=f"*{key}"))
     assert cache.get(key) == "through-django"
 

@@ -42,10 +42,6 @@ def _steady(settings):
     settings.PIX_SPI_LATENCY_MS = "0,0"
     settings.PIX_SPI_TIMEOUT_RATE = 0.0
     settings.OUTBOX_KICK_ON_COMMIT = False  # the relay is a worker's work, not the request's
-    # Sessions are read from the cache. CI's Redis is shared by the suite's processes, and
-    # another process's cache.clear() (throttle tests) empties it between two requests here;
-    # a cache of this process's own keeps the count about this request.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with time_machine.travel(DAYTIME, tick=True):
         yield
 
