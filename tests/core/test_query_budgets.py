@@ -26,8 +26,9 @@ from apps.pix.transfers.services.receive import pix_receive_and_answer
 from apps.pix.transfers.services.send import pix_send
 from tests.factories.customers import company
 from tests.factories.ledger import funded_account
-from tests.support.pix_charges import Receiver, cob_body, inbound_xml, put, txid
+from tests.support.pix_charges import Receiver, cob_body, put, txid
 from tests.support.pix_keys import person
+from tests.support.pix_payments import inbound_xml
 from tests.support.pix_transfers import key_elsewhere
 from tests.support.statements import counted_statements
 
@@ -128,8 +129,8 @@ def test_book_transfer_through_the_api():
 def test_pix_received_credited_and_answered():
     """An inbound pacs.008: credited, the customer's notification queued, the pacs.002."""
     receiver = Receiver("Loja Alves Souza Ltda")
-    pix_receive_and_answer(inbound_xml(receiver, amount_cents=1_000))
-    xml = inbound_xml(receiver, amount_cents=2_500)
+    pix_receive_and_answer(inbound_xml(receiver.account, 1_000, key=receiver.key))
+    xml = inbound_xml(receiver.account, 2_500, key=receiver.key)
 
     with counted_statements() as statements:
         pix_receive_and_answer(xml)
@@ -141,7 +142,7 @@ def test_pix_received_credited_and_answered():
 def test_refund_of_a_received_pix():
     receiver = Receiver("Loja Alves Souza Ltda")
     for amount in (1_000, 2_000):
-        pix_receive_and_answer(inbound_xml(receiver, amount_cents=amount))
+        pix_receive_and_answer(inbound_xml(receiver.account, amount, key=receiver.key))
     first, second = PixTransfer.objects.filter(account=receiver.account).order_by("pk")
     client = receiver.client
     assert put(client, "pix", f"{first.end_to_end_id}/devolucao/r1", {"valor": "1.00"})

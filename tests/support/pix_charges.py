@@ -13,9 +13,9 @@ from apps.accounts.models import Account, Customer
 from apps.pix.keys.services import key_register
 from apps.pix.models import PixTransfer
 from apps.pix.transfers.services.receive import pix_receive
-from apps.simulators.spi.simulator import SpiSimulator
 from tests.factories.ledger import funded_account
-from tests.support.pix_keys import BB, api_client, company, new_cpf
+from tests.support.pix_keys import api_client, company, new_cpf
+from tests.support.pix_payments import inbound_xml
 
 BACEN = "https://pix.bcb.gov.br/api/v2/error/"
 PROBLEM = "application/problem+json"
@@ -91,32 +91,13 @@ def violated(body: dict) -> set[str]:
     return {v["propriedade"] for v in body.get("violacoes", [])}
 
 
-def inbound_xml(
-    receiver: Receiver, *, amount_cents: int, tx: str | None = None, remittance: str | None = None
-) -> bytes:
-    """The pacs.008 the SPI delivers for a Pix from another PSP's customer to the receiver's
-    key (paying the QR code of `tx` when given)."""
-    return SpiSimulator().inbound_credit_transfer(
-        to_ispb=django_settings.ATHENA_ISPB,
-        creditor_branch=receiver.account.branch,
-        creditor_account=receiver.account.number,
-        creditor_tax_id=receiver.customer.tax_id,
-        amount_cents=amount_cents,
-        payer_name="Carlos Pereira Dias",
-        payer_tax_id=new_cpf(),
-        payer_ispb=BB,
-        key=receiver.key,
-        txid=tx,
-        remittance=remittance,
-    )
-
-
 def pay(receiver: Receiver, *, tx: str, amount_cents: int) -> PixTransfer:
     """An inbound Pix from another PSP paying the QR code of `tx` (QRDN), through the SPI
     simulator and pix_receive, as production receives it."""
-    return pix_receive(
-        inbound_xml(receiver, amount_cents=amount_cents, tx=tx, remittance="pedido 42")
+    xml = inbound_xml(
+        receiver.account, amount_cents, txid=tx, key=receiver.key, remittance="pedido 42"
     )
+    return pix_receive(xml)
 
 
 def jws_payload(token: str) -> tuple[dict, dict]:

@@ -92,7 +92,9 @@ def debits_of(account: Account) -> int:
     )
 
 
-def inbound_xml(account: Account, amount_cents: int, *, txid: str | None = None, key=None):
+def inbound_xml(
+    account: Account, amount_cents: int, *, txid: str | None = None, key=None, remittance=None
+):
     """A pacs.008 from a Banco do Brasil customer to `account`, settled at the SPI."""
     return SpiSimulator().inbound_credit_transfer(
         to_ispb=django_settings.ATHENA_ISPB,
@@ -105,6 +107,7 @@ def inbound_xml(account: Account, amount_cents: int, *, txid: str | None = None,
         payer_ispb=BB,
         key=key,
         txid=txid,
+        remittance=remittance,
     )
 
 
