@@ -3,10 +3,7 @@ row, the transition's log entry) in one statement, and a lost race writes nothin
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.core.fsm import (
     InvalidTransition,
@@ -18,6 +15,7 @@ from apps.core.fsm import (
 from apps.pix.models import PixTransfer
 from apps.pix.transfers.services.send import pix_send
 from tests.factories.users import UserFactory
+from tests.support.concurrency import run_at_once
 from tests.support.pix_transfers import key_elsewhere, maria
 from tests.support.statements import counted_statements
 
@@ -93,25 +91,19 @@ def test_two_connections_settling_and_rejecting_at_once_move_it_once(settings):
     settings.PIX_SPI_LATENCY_MS = "0,0"
     settings.PIX_SPI_TIMEOUT_RATE = 1.0  # the send commits; the SPI never answers: SENT
     transfer = sent_transfer()
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def worker(name: str) -> None:
+    # Both read it SENT before either writes: only the conditional write can tell them apart.
+    rows = {name: PixTransfer.objects.get(pk=transfer.pk) for name in ("settle", "reject")}
+
+    def move(name: str) -> None:
         try:
-            row = PixTransfer.objects.get(pk=transfer.pk)
-            barrier.wait(timeout=10)
-            apply_transition_in_one_statement(row, name, by="spi", reason="race")
+            apply_transition_in_one_statement(rows[name], name, by="spi", reason="race")
             outcomes.append(name)
         except InvalidTransition:
             outcomes.append("lost")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=worker, args=(name,)) for name in ("settle", "reject")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert run_at_once(lambda: move("settle"), lambda: move("reject")) == []
 
     assert sorted(outcomes) in (["lost", "reject"], ["lost", "settle"])
     winner = next(outcome for outcome in outcomes if outcome != "lost")

@@ -187,34 +187,16 @@ def test_two_workers_submitting_a_refused_pix_at_once_return_the_money_once(sett
     the transfer still being SENT. Two workers (beat's retry and the request's own submit)
     send the same pacs.008 at once: one gets RJCT, the other DUPL and then, from the status
     query, the same RJCT. The money comes back once and the transfer is rejected once."""
-    import threading
-
-    from django.db import connection
-
     from apps.core.fsm import transitions_of
+    from tests.support.concurrency import run_at_once
 
     account = maria(100_000)
     settings.PIX_SPI_TIMEOUT_RATE = 1.0  # the send commits; the SPI never answers: SENT
     transfer = pix_send(account=account, key=key_elsewhere(number="912345"), amount_cents=15_000)
     assert PixTransfer.objects.get(pk=transfer.pk).state == PixTransfer.State.SENT
     settings.PIX_SPI_TIMEOUT_RATE = 0.0
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=10)
-            pix_submit(transfer.pk)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_at_once(lambda: pix_submit(transfer.pk), lambda: pix_submit(transfer.pk))
 
     assert not errors, errors
     stored = PixTransfer.objects.get(pk=transfer.pk)
